@@ -1,0 +1,13 @@
+//! The pure core: capacity maths and value reading (SPEC §3).
+//!
+//! No PHP and no I/O here: everything is a function of its arguments, so it
+//! is tested exhaustively in plain Rust and shared by every caller.
+
+pub mod fit;
+pub mod group;
+pub mod hypervisor;
+pub mod input;
+pub mod value;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,647 @@
+//! SPEC §3, rule by rule, through the core's public functions; then the
+//! invariants as properties over generated fleets and arbitrary JSON.
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::fit::{Buffer, Fit};
+use super::group::{group_capacity, GroupCapacity, Ipv4Need};
+use super::hypervisor::{Axis, Skip};
+use super::input::{
+    package_from, package_from_json, resources_from, resources_from_json, DocError,
+};
+
+fn package(memory: i64, cpu: i64, storage: i64, code: i64) -> Value {
+    json!({"memory": memory, "cpuCores": cpu, "primaryStorage": storage,
+           "primaryStorageProfile": code, "enabled": true})
+}
+
+/// A healthy hypervisor: 64 GiB, 32 cores, 1 TB local storage, 100 IPv4.
+fn hv(id: i64) -> Value {
+    json!({
+        "hypervisor": {"id": id, "name": format!("hv{id}"), "enabled": true,
+                       "commissioned": true, "prohibit": false},
+        "resources": {
+            "memory": {"max": 65536, "free": 65536},
+            "cpuCores": {"max": 32, "free": 32},
+            "localStorage": {"enabled": true, "storageType": 0, "max": 1000, "free": 1000},
+            "otherStorage": [],
+            "network": {"total": {"ipv4": {"free": 100}}}
+        }
+    })
+}
+
+/// `base` with the JSON-pointer paths in `changes` replaced.
+fn with(mut base: Value, changes: &[(&str, Value)]) -> Value {
+    for (path, v) in changes {
+        let (parent, key) = path.rsplit_once('/').unwrap();
+        let slot = base
+            .pointer_mut(parent)
+            .unwrap_or_else(|| panic!("no {parent}"));
+        match slot {
+            Value::Object(m) => {
+                m.insert(key.to_owned(), v.clone());
+            }
+            Value::Array(a) => a[key.parse::<usize>().unwrap()] = v.clone(),
+            _ => panic!("{parent} is not a container"),
+        }
+    }
+    base
+}
+
+fn cap(pkg: Value, entries: Vec<Value>, k: i64, b: i64) -> GroupCapacity {
+    let pkg = package_from(pkg).unwrap();
+    let page = resources_from(json!({ "data": entries })).unwrap();
+    group_capacity(
+        page.data.items(),
+        &pkg,
+        Ipv4Need::new(k),
+        Buffer::percent(b),
+    )
+}
+
+fn fits(pkg: Value, entries: Vec<Value>, b: i64) -> Fit {
+    cap(pkg, entries, 1, b).fits
+}
+
+// ---------------------------------------------------------------- reading
+
+#[test]
+fn numbers_arrive_as_ints_floats_or_numeric_strings() {
+    let e = with(
+        hv(1),
+        &[("/resources/memory", json!({"max": "4096", "free": 2048.9}))],
+    );
+    let pkg = json!({"memory": "1024", "cpuCores": 1.7, "primaryStorage": " 10 ", "enabled": true});
+    let g = cap(pkg, vec![e], 1, 0);
+    let row = g.rows[0].outcome.as_ref().unwrap();
+    assert_eq!(row.memory, Fit::Finite(2)); // 2048 / 1024
+    assert_eq!(row.cpu, Fit::Finite(32)); // 1.7 → 1
+    assert_eq!(row.storage, Fit::Finite(100)); // 1000 / 10
+}
+
+#[test]
+fn anything_else_reads_as_zero_or_false() {
+    // Non-numeric needs read as 0, so the axis is unlimited.
+    let pkg = json!({"memory": "lots", "cpuCores": [2], "primaryStorage": null, "enabled": true});
+    let g = cap(pkg, vec![hv(1)], 1, 0);
+    assert_eq!(g.rows[0].outcome.as_ref().unwrap().fits(), Fit::Unlimited);
+    // A flag of "0" is false.
+    let e = with(hv(1), &[("/hypervisor/enabled", json!("0"))]);
+    assert_eq!(
+        cap(package(1, 1, 1, 0), vec![e], 1, 0).rows[0].outcome,
+        Err(Skip::Disabled)
+    );
+}
+
+#[test]
+fn flags_accept_numbers_and_strings() {
+    let e = with(
+        hv(1),
+        &[
+            ("/hypervisor/enabled", json!(1)),
+            ("/hypervisor/commissioned", json!("yes")),
+            ("/hypervisor/prohibit", json!(0)),
+        ],
+    );
+    assert!(cap(package(1024, 1, 10, 0), vec![e], 1, 0).rows[0]
+        .outcome
+        .is_ok());
+}
+
+#[test]
+fn package_body_data_wins_over_the_body() {
+    let body = json!({"data": {"memory": 32768, "enabled": true}, "memory": 1});
+    let p = package_from(body).unwrap();
+    assert_eq!(p.memory.0, 32768);
+    let bare = package_from(json!({"memory": 1, "data": "x"})).unwrap();
+    assert_eq!(bare.memory.0, 1);
+}
+
+#[test]
+fn duplicate_keys_keep_the_last_value() {
+    let p = package_from_json(br#"{"memory": 1, "memory": 2048}"#).unwrap();
+    assert_eq!(p.memory.0, 2048);
+}
+
+#[test]
+fn top_level_errors_are_named() {
+    assert!(matches!(package_from_json(b"{"), Err(DocError::Syntax(_))));
+    assert_eq!(package_from_json(b"[1]"), Err(DocError::NotObject));
+    assert_eq!(
+        package_from_json(b"{} x").map(|_| ()),
+        Err(DocError::Syntax(
+            "trailing characters at line 1 column 4".into()
+        ))
+    );
+    assert_eq!(
+        resources_from_json(b"{\"data\": {}}").map(|_| ()),
+        Err(DocError::NoDataList)
+    );
+    assert_eq!(
+        resources_from_json(b"{}").map(|_| ()),
+        Err(DocError::NoDataList)
+    );
+    assert_eq!(
+        resources_from_json(b"\"x\"").map(|_| ()),
+        Err(DocError::NotObject)
+    );
+    assert!(resources_from_json(b"{\"data\": []}").is_ok());
+}
+
+#[test]
+fn nesting_past_the_parser_limit_is_an_error_not_a_crash() {
+    let deep = "[".repeat(100_000);
+    assert!(matches!(
+        resources_from_json(deep.as_bytes()),
+        Err(DocError::Syntax(_))
+    ));
+}
+
+// ---------------------------------------------------------------- eligibility
+
+#[test]
+fn ineligible_hypervisors_say_why_and_add_nothing() {
+    let cases = [
+        ("/hypervisor/enabled", json!(false), Skip::Disabled),
+        (
+            "/hypervisor/commissioned",
+            json!(false),
+            Skip::NotCommissioned,
+        ),
+        ("/hypervisor/prohibit", json!(true), Skip::Prohibited),
+        ("/hypervisor", json!("nope"), Skip::Malformed),
+        ("/resources", json!(null), Skip::Malformed),
+        ("/resources", json!([1, 2]), Skip::Malformed),
+    ];
+    for (path, v, why) in cases {
+        // The odd one reports a huge IPv4 pool: it must not count either.
+        let odd = with(
+            hv(2),
+            &[("/resources/network/total/ipv4/free", json!(5000))],
+        );
+        let odd = with(odd, &[(path, v)]);
+        let g = cap(package(1024, 1, 10, 0), vec![hv(1), odd], 1, 0);
+        assert_eq!(g.rows[1].outcome, Err(why), "{path}");
+        assert_eq!(g.ipv4_cap, Some(100), "{path}");
+        assert_eq!(g.fits, Fit::Finite(32), "{path}"); // hv1 alone: cpu 32/1 binds
+    }
+}
+
+#[test]
+fn disabled_is_reported_before_other_reasons() {
+    let e = with(
+        hv(1),
+        &[
+            ("/hypervisor/enabled", json!(false)),
+            ("/hypervisor/prohibit", json!(true)),
+        ],
+    );
+    assert_eq!(
+        cap(package(1, 1, 1, 0), vec![e], 1, 0).rows[0].outcome,
+        Err(Skip::Disabled)
+    );
+}
+
+#[test]
+fn non_object_entries_are_malformed_rows() {
+    let g = cap(
+        package(1024, 1, 10, 0),
+        vec![json!(7), json!(null), hv(3)],
+        1,
+        0,
+    );
+    assert_eq!(g.rows.len(), 3);
+    assert_eq!(g.rows[0].outcome, Err(Skip::Malformed));
+    assert_eq!(g.rows[1].outcome, Err(Skip::Malformed));
+    assert_eq!((g.rows[2].id, g.rows[2].name.as_str()), (3, "hv3"));
+}
+
+// ---------------------------------------------------------------- fit
+
+#[test]
+fn buffer_comes_off_max() {
+    // max 1001 at 10%: reserve ceil(100.1) = 101; free 600 − 101 = 499 → 4 of 100.
+    let e = with(
+        hv(1),
+        &[("/resources/memory", json!({"max": 1001, "free": 600}))],
+    );
+    assert_eq!(fits(package(100, 0, 0, 0), vec![e], 10), Fit::Finite(4));
+}
+
+#[test]
+fn unlimited_cells_and_needs() {
+    let e = with(
+        hv(1),
+        &[("/resources/memory", json!({"max": 0, "free": -10}))],
+    );
+    let g = cap(package(1024, 0, 0, 0), vec![e], 1, 10);
+    let axes = g.rows[0].outcome.as_ref().unwrap();
+    assert_eq!(
+        (axes.memory, axes.cpu, axes.storage),
+        (Fit::Unlimited, Fit::Unlimited, Fit::Unlimited)
+    );
+    assert_eq!(axes.binding(), None);
+    // Unlimited everywhere, but the IPv4 pool caps the group.
+    assert_eq!(g.fits, Fit::Finite(100));
+}
+
+#[test]
+fn a_missing_cell_fits_nothing() {
+    let e = with(hv(1), &[("/resources/cpuCores", json!("n/a"))]);
+    assert_eq!(fits(package(1024, 1, 10, 0), vec![e], 0), Fit::Finite(0));
+}
+
+// ---------------------------------------------------------------- storage
+
+fn pool(name: Option<&str>, id: i64, ty: i64, enabled: bool, max: i64, free: i64) -> Value {
+    let mut p = json!({"id": id, "storageType": ty, "enabled": enabled, "max": max, "free": free});
+    if let Some(n) = name {
+        p["name"] = json!(n);
+    }
+    p
+}
+
+fn storage_of(g: &GroupCapacity) -> (Fit, Option<String>) {
+    let a = g.rows[0].outcome.as_ref().unwrap();
+    (a.storage, a.pool.as_ref().map(|p| p.to_string()))
+}
+
+#[test]
+fn storage_matches_the_type_code_not_the_pool_id() {
+    // The seed incident: code 4 against pool ids 23/28/30 read as zero.
+    let e = with(
+        hv(1),
+        &[(
+            "/resources/otherStorage",
+            json!([
+                pool(Some("by-id"), 4, 1, true, 9000, 9000),
+                pool(Some("mnt"), 23, 4, true, 2000, 1000)
+            ]),
+        )],
+    );
+    let g = cap(package(1024, 1, 25, 4), vec![e], 1, 0);
+    assert_eq!(storage_of(&g), (Fit::Finite(40), Some("mnt".into())));
+}
+
+#[test]
+fn the_default_mountpoint_is_a_candidate_like_any_other() {
+    let e = with(
+        hv(1),
+        &[
+            (
+                "/resources/localStorage",
+                pool(None, 1, 4, true, 1000, 1000),
+            ),
+            (
+                "/resources/otherStorage",
+                json!([pool(Some("small"), 2, 4, true, 100, 100)]),
+            ),
+        ],
+    );
+    let g = cap(package(1024, 1, 10, 4), vec![e], 1, 0);
+    assert_eq!(
+        storage_of(&g),
+        (Fit::Finite(100), Some("localStorage".into()))
+    );
+}
+
+#[test]
+fn best_enabled_pool_wins_and_disabled_pools_never_veto() {
+    let e = with(
+        hv(1),
+        &[(
+            "/resources/otherStorage",
+            json!([
+                pool(Some("off"), 1, 4, false, 99999, 99999),
+                pool(Some("a"), 2, 4, true, 100, 50),
+                "junk",
+                pool(None, 3, 4, true, 500, 300)
+            ]),
+        )],
+    );
+    let g = cap(package(1024, 1, 10, 4), vec![e], 1, 0);
+    assert_eq!(
+        storage_of(&g),
+        (Fit::Finite(30), Some("otherStorage[3]".into()))
+    );
+}
+
+#[test]
+fn ties_go_to_the_first_candidate() {
+    let e = with(
+        hv(1),
+        &[
+            ("/resources/localStorage", pool(None, 1, 4, true, 100, 100)),
+            (
+                "/resources/otherStorage",
+                json!([pool(Some("b"), 2, 4, true, 100, 100)]),
+            ),
+        ],
+    );
+    assert_eq!(
+        storage_of(&cap(package(1, 1, 10, 4), vec![e.clone()], 1, 0)).1,
+        Some("localStorage".into())
+    );
+    let e = with(e, &[("/resources/localStorage/enabled", json!(false))]);
+    assert_eq!(
+        storage_of(&cap(package(1, 1, 10, 4), vec![e], 1, 0)).1,
+        Some("b".into())
+    );
+}
+
+#[test]
+fn no_candidate_or_only_disabled_ones_fit_nothing() {
+    let only_off = with(
+        hv(1),
+        &[(
+            "/resources/otherStorage",
+            json!([pool(Some("off"), 1, 4, false, 1000, 1000)]),
+        )],
+    );
+    assert_eq!(
+        storage_of(&cap(package(1, 1, 10, 4), vec![only_off], 1, 0)),
+        (Fit::Finite(0), None)
+    );
+    assert_eq!(
+        storage_of(&cap(package(1, 1, 10, 7), vec![hv(1)], 1, 0)),
+        (Fit::Finite(0), None)
+    );
+}
+
+#[test]
+fn code_zero_uses_local_storage_only_when_enabled() {
+    assert_eq!(
+        storage_of(&cap(package(1, 1, 10, 0), vec![hv(1)], 1, 0)),
+        (Fit::Finite(100), Some("localStorage".into()))
+    );
+    let off = with(hv(1), &[("/resources/localStorage/enabled", json!(false))]);
+    assert_eq!(
+        storage_of(&cap(package(1, 1, 10, 0), vec![off], 1, 0)),
+        (Fit::Finite(0), None)
+    );
+    let other = with(
+        hv(1),
+        &[(
+            "/resources/otherStorage",
+            json!([pool(Some("x"), 1, 0, true, 9999, 9999)]),
+        )],
+    );
+    assert_eq!(
+        storage_of(&cap(package(1, 1, 10, -1), vec![other], 1, 0)).1,
+        Some("localStorage".into())
+    );
+}
+
+#[test]
+fn no_storage_need_is_unlimited_without_a_pool() {
+    assert_eq!(
+        storage_of(&cap(package(1, 1, 0, 4), vec![hv(1)], 1, 0)),
+        (Fit::Unlimited, None)
+    );
+}
+
+// ---------------------------------------------------------------- axes
+
+#[test]
+fn the_binding_axis_is_the_smallest_first_on_ties() {
+    // memory 64, cpu 32, storage 100 → cpu binds.
+    let g = cap(package(1024, 1, 10, 0), vec![hv(1)], 1, 0);
+    assert_eq!(
+        g.rows[0].outcome.as_ref().unwrap().binding(),
+        Some(Axis::Cpu)
+    );
+    // memory 32, cpu 32 → memory (first on a tie).
+    let g = cap(package(2048, 1, 10, 0), vec![hv(1)], 1, 0);
+    assert_eq!(
+        g.rows[0].outcome.as_ref().unwrap().binding(),
+        Some(Axis::Memory)
+    );
+    // storage 10 < memory 64, cpu 32.
+    let g = cap(package(1024, 1, 100, 0), vec![hv(1)], 1, 0);
+    assert_eq!(
+        g.rows[0].outcome.as_ref().unwrap().binding(),
+        Some(Axis::Storage)
+    );
+}
+
+// ---------------------------------------------------------------- group
+
+#[test]
+fn sums_over_eligible_hypervisors() {
+    assert_eq!(
+        fits(package(1024, 1, 10, 0), vec![hv(1), hv(2), hv(3)], 0),
+        Fit::Finite(96)
+    );
+}
+
+#[test]
+fn ipv4_is_one_pool_taken_as_the_maximum() {
+    let a = with(hv(1), &[("/resources/network/total/ipv4/free", json!(30))]);
+    let b = with(
+        hv(2),
+        &[("/resources/network/total/ipv4/free", json!("40"))],
+    );
+    let g = cap(package(1024, 1, 10, 0), vec![a, b], 3, 0);
+    assert_eq!(g.ipv4_cap, Some(13)); // max(30, 40) / 3, never (30 + 40) / 3
+    assert_eq!(g.fits, Fit::Finite(13));
+}
+
+#[test]
+fn ipv4_null_or_absent_is_no_report_and_negative_is_zero() {
+    let null = with(
+        hv(1),
+        &[("/resources/network/total/ipv4/free", Value::Null)],
+    );
+    let absent = with(hv(2), &[("/resources/network", json!({}))]);
+    let g = cap(package(1024, 1, 10, 0), vec![null, absent], 1, 0);
+    assert_eq!(g.ipv4_cap, None);
+    assert_eq!(g.fits, Fit::Finite(64));
+    let neg = with(hv(1), &[("/resources/network/total/ipv4/free", json!(-5))]);
+    let g = cap(package(1024, 1, 10, 0), vec![neg], 1, 0);
+    assert_eq!(
+        (g.ipv4_cap, g.fits, g.rows[0].ipv4_free),
+        (Some(0), Fit::Finite(0), Some(-5))
+    );
+    let text = with(
+        hv(1),
+        &[("/resources/network/total/ipv4/free", json!("many"))],
+    );
+    assert_eq!(
+        cap(package(1024, 1, 10, 0), vec![text], 1, 0).ipv4_cap,
+        Some(0)
+    );
+}
+
+#[test]
+fn unbounded_only_without_an_ipv4_cap() {
+    let open = with(hv(1), &[("/resources/network", json!(null))]);
+    let g = cap(package(0, 0, 0, 0), vec![open.clone()], 1, 0);
+    assert!(g.unbounded());
+    let g = cap(package(0, 0, 0, 0), vec![open, hv(2)], 1, 0);
+    assert_eq!(g.fits, Fit::Finite(100));
+}
+
+#[test]
+fn empty_or_ineligible_groups_fit_zero() {
+    assert_eq!(fits(package(0, 0, 0, 0), vec![], 0), Fit::Finite(0));
+    let off = with(hv(1), &[("/hypervisor/enabled", json!(false))]);
+    let g = cap(package(0, 0, 0, 0), vec![off], 1, 0);
+    assert_eq!((g.fits, g.unbounded()), (Fit::Finite(0), false));
+}
+
+#[test]
+fn huge_finite_sums_saturate_and_stay_bounded() {
+    let big = |id| {
+        with(
+            hv(id),
+            &[
+                (
+                    "/resources/memory",
+                    json!({"max": i64::MAX, "free": i64::MAX}),
+                ),
+                ("/resources/network", json!(null)),
+            ],
+        )
+    };
+    let g = cap(package(1, 0, 0, 0), vec![big(1), big(2), big(3)], 1, 0);
+    assert_eq!(g.fits, Fit::Finite(i64::MAX));
+    assert!(!g.unbounded());
+}
+
+#[test]
+fn ipv4_need_below_one_is_one() {
+    assert_eq!(Ipv4Need::new(0).get(), 1);
+    assert_eq!(Ipv4Need::from_setting(&json!("")).get(), 1);
+    assert_eq!(Ipv4Need::from_setting(&json!("3")).get(), 3);
+    assert_eq!(Ipv4Need::from_setting(&json!(-2)).get(), 1);
+}
+
+// ---------------------------------------------------------------- properties
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        "[0-9 .e+-]{0,6}".prop_map(Value::String),
+        prop::sample::select(vec!["max", "free", "enabled", "storageType", "name"])
+            .prop_map(|s| json!(s)),
+    ];
+    let keys = prop::sample::select(vec![
+        "hypervisor",
+        "resources",
+        "memory",
+        "cpuCores",
+        "localStorage",
+        "otherStorage",
+        "network",
+        "total",
+        "ipv4",
+        "free",
+        "max",
+        "enabled",
+        "commissioned",
+        "prohibit",
+        "storageType",
+        "name",
+        "id",
+    ]);
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
+        ]
+    })
+}
+
+/// A well-formed hypervisor with the given free amounts.
+fn fleet_hv(id: i64, mem_free: i64, cpu_free: i64, disk_free: i64, ip_free: i64) -> Value {
+    json!({
+        "hypervisor": {"id": id, "enabled": true, "commissioned": true, "prohibit": false},
+        "resources": {
+            "memory": {"max": 65536, "free": mem_free},
+            "cpuCores": {"max": 64, "free": cpu_free},
+            "localStorage": {"enabled": true, "storageType": 4, "max": 4000, "free": disk_free},
+            "network": {"total": {"ipv4": {"free": ip_free}}}
+        }
+    })
+}
+
+prop_compose! {
+    fn arb_fleet()(hvs in prop::collection::vec((-100i64..70000, -5i64..70, -100i64..4100, -5i64..300), 0..8))
+        -> Vec<(i64, i64, i64, i64)> { hvs }
+}
+
+fn fleet_fit(hvs: &[(i64, i64, i64, i64)], need: (i64, i64, i64), k: i64, b: i64) -> Fit {
+    let entries = hvs
+        .iter()
+        .enumerate()
+        .map(|(i, &(m, c, d, ip))| fleet_hv(i as i64, m, c, d, ip))
+        .collect();
+    cap(package(need.0, need.1, need.2, 4), entries, k, b).fits
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_input_panics(pkg in arb_json(), res in arb_json(), k in any::<i64>(), b in any::<i64>()) {
+        let Ok(pkg) = package_from(pkg) else { return Ok(()); };
+        let data = json!({"data": match res { Value::Array(a) => a, other => vec![other] }});
+        let page = resources_from(data).unwrap();
+        let g = group_capacity(page.data.items(), &pkg, Ipv4Need::new(k), Buffer::percent(b));
+        prop_assert!(g.fits >= Fit::Finite(0));
+        prop_assert!(g.ipv4_cap.is_none_or(|c| c >= 0));
+        for r in &g.rows {
+            prop_assert!(r.fits() >= Fit::Finite(0));
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let _ = package_from_json(&bytes);
+        let _ = resources_from_json(&bytes);
+    }
+
+    #[test]
+    fn more_free_never_lowers_the_fit(hvs in arb_fleet(), at in 0usize..8, extra in 0i64..5000,
+                                      need in (1i64..4096, 1i64..8, 1i64..200), b in 0i64..=100) {
+        prop_assume!(!hvs.is_empty());
+        let at = at % hvs.len();
+        let before = fleet_fit(&hvs, need, 1, b);
+        for axis in 0..4 {
+            let mut more = hvs.clone();
+            match axis {
+                0 => more[at].0 += extra,
+                1 => more[at].1 += extra,
+                2 => more[at].2 += extra,
+                _ => more[at].3 += extra,
+            }
+            prop_assert!(fleet_fit(&more, need, 1, b) >= before);
+        }
+    }
+
+    #[test]
+    fn a_larger_buffer_or_ipv4_need_never_raises_it(hvs in arb_fleet(), need in (1i64..4096, 1i64..8, 1i64..200),
+                                                     b in 0i64..100, db in 0i64..=100, k in 1i64..4, dk in 0i64..4) {
+        let base = fleet_fit(&hvs, need, k, b);
+        prop_assert!(fleet_fit(&hvs, need, k, (b + db).min(100)) <= base);
+        prop_assert!(fleet_fit(&hvs, need, k + dk, b) <= base);
+    }
+
+    #[test]
+    fn a_group_is_the_sum_of_its_parts_capped_by_ipv4(hvs in arb_fleet(), need in (1i64..4096, 1i64..8, 1i64..200)) {
+        let whole = fleet_fit(&hvs, need, 1, 10);
+        let parts: i64 = hvs.iter().map(|&(m, c, d, _)| {
+            fleet_fit(&[(m, c, d, i64::MAX / 2)], need, 1, 10).finite().unwrap()
+        }).sum();
+        let ip = hvs.iter().map(|h| h.3.max(0)).max();
+        let expect = match ip { Some(ip) => parts.min(ip), None => 0 };
+        prop_assert_eq!(whole, Fit::Finite(expect));
+    }
+}

@@ -1,0 +1,147 @@
+//! Reading untrusted scalars the way SPEC §3 says.
+//!
+//! The panel (and WHMCS's config options) hand us numbers as JSON integers,
+//! floats or numeric strings. Every reader here is total: it never fails and
+//! never panics, because one odd field must not take a product offline.
+
+use serde_json::Value;
+
+/// Reads a numeric string the way PHP's `is_numeric` does (surrounding
+/// whitespace allowed, decimal or exponent forms), truncating toward zero and
+/// saturating at the `i64` range. `None` when the text is not numeric.
+pub fn parse_numeric(text: &str) -> Option<i64> {
+    let t = text.trim_matches(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'));
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(n) = t.parse::<i64>() {
+        return Some(n);
+    }
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    // Rust's float parser also takes "inf" and "NaN"; PHP does not.
+    let well_formed = body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && body.bytes().any(|b| b.is_ascii_digit())
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    if !well_formed {
+        return None;
+    }
+    t.parse::<f64>().ok().map(truncate)
+}
+
+/// Float to integer, truncating toward zero; NaN reads as 0, infinities saturate.
+pub fn truncate(f: f64) -> i64 {
+    f as i64
+}
+
+/// A JSON value read as a number: integer, float or numeric string; anything
+/// else (including a missing key, `null`, a bool, a list) reads as 0.
+pub fn num(v: &Value) -> i64 {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_u64().map(|_| i64::MAX))
+            .unwrap_or_else(|| truncate(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => parse_numeric(s).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A JSON value read as a flag: `true`, a non-zero number, or a non-empty
+/// string other than `"0"`.
+pub fn flag(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => str_flag(s),
+        _ => false,
+    }
+}
+
+/// The string rule of [`flag`], shared with the streaming reader.
+pub fn str_flag(s: &str) -> bool {
+    !s.is_empty() && s != "0"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_of_every_shape() {
+        assert_eq!(num(&json!(42)), 42);
+        assert_eq!(num(&json!(-7)), -7);
+        assert_eq!(num(&json!(12.9)), 12);
+        assert_eq!(num(&json!(-12.9)), -12);
+        assert_eq!(num(&json!("1024")), 1024);
+        assert_eq!(num(&json!(" 64 ")), 64);
+        assert_eq!(num(&json!("12.5")), 12);
+        assert_eq!(num(&json!("1e3")), 1000);
+        assert_eq!(num(&json!("-3.7")), -3);
+        assert_eq!(num(&json!(u64::MAX)), i64::MAX);
+        assert_eq!(num(&json!(1e300)), i64::MAX);
+        assert_eq!(num(&json!("99999999999999999999999")), i64::MAX);
+    }
+
+    #[test]
+    fn anything_else_reads_as_zero() {
+        for v in [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!([1]),
+            json!({"a": 1}),
+            json!(""),
+            json!("abc"),
+            json!("12abc"),
+            json!("inf"),
+            json!("NaN"),
+            json!("0x1A"),
+            json!("."),
+            json!("-"),
+            json!("e5"),
+        ] {
+            assert_eq!(num(&v), 0, "{v}");
+        }
+    }
+
+    #[test]
+    fn flags() {
+        for v in [
+            json!(true),
+            json!(1),
+            json!(-1),
+            json!(0.5),
+            json!("1"),
+            json!("yes"),
+            json!("false"),
+        ] {
+            assert!(flag(&v), "{v}");
+        }
+        for v in [
+            json!(false),
+            json!(0),
+            json!(0.0),
+            json!(""),
+            json!("0"),
+            json!(null),
+            json!([1]),
+            json!({}),
+        ] {
+            assert!(!flag(&v), "{v}");
+        }
+    }
+
+    #[test]
+    fn numeric_text() {
+        assert_eq!(parse_numeric("10"), Some(10));
+        assert_eq!(parse_numeric("+10"), Some(10));
+        assert_eq!(parse_numeric("\t10\n"), Some(10));
+        assert_eq!(parse_numeric(".5"), Some(0));
+        assert_eq!(parse_numeric("   "), None);
+        assert_eq!(parse_numeric("1 0"), None);
+        assert_eq!(parse_numeric("infinity"), None);
+    }
+}

@@ -1,0 +1,165 @@
+//! `vf_capacity_for`: the pure capacity engine, callable from PHP.
+
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::exception::PhpResult;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use serde_json::Value;
+
+use super::convert::{opt_int, opt_str, table, to_json, type_name};
+use super::errors::{guard, invalid_argument, wrong_type};
+use crate::core::fit::{Buffer, Fit};
+use crate::core::group::{group_capacity, GroupCapacity, Ipv4Need};
+use crate::core::hypervisor::Row;
+use crate::core::input::{self, DocError, Package, ResourcesPage};
+
+const FUNCTION: &str = "vf_capacity_for";
+
+/// Capacity of one hypervisor group for one package. Pure: no I/O.
+///
+/// `$package` is a package or a `/packages/{id}` body; `$resources` a
+/// resources response with its `data` list; each as an array or JSON text.
+/// `$options`: `ipv4` (addresses per VPS, default 1) and `buffer` (safety
+/// buffer percent, default 10).
+#[php_function]
+#[php(optional = "options")]
+pub fn vf_capacity_for(
+    package: &Zval,
+    resources: &Zval,
+    options: Option<&ZendHashTable>,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    guard(FUNCTION, || {
+        let package = read_package(package)?;
+        let page = read_resources(resources)?;
+        let (ipv4, buffer) = read_options(options)?;
+        let group = group_capacity(page.data.items(), &package, ipv4, buffer);
+        Ok(group_to_php(&group))
+    })
+}
+
+fn read_package(zv: &Zval) -> PhpResult<Package> {
+    let parsed = if let Some(s) = zv.dereference().zend_str() {
+        input::package_from_json(s.as_bytes())
+    } else if zv.dereference().is_array() {
+        let value =
+            to_json(zv).map_err(|e| invalid_argument(format!("{FUNCTION}(): $package {e}")))?;
+        let value = top_level_object(value);
+        input::package_from(value)
+    } else {
+        return Err(wrong_type(
+            FUNCTION,
+            1,
+            "package",
+            "array|string",
+            type_name(zv),
+        ));
+    };
+    parsed.map_err(|e| doc_error("package", &e))
+}
+
+fn read_resources(zv: &Zval) -> PhpResult<ResourcesPage> {
+    let parsed = if let Some(s) = zv.dereference().zend_str() {
+        input::resources_from_json(s.as_bytes())
+    } else if zv.dereference().is_array() {
+        let value =
+            to_json(zv).map_err(|e| invalid_argument(format!("{FUNCTION}(): $resources {e}")))?;
+        let value = top_level_object(value);
+        input::resources_from(value)
+    } else {
+        return Err(wrong_type(
+            FUNCTION,
+            2,
+            "resources",
+            "array|string",
+            type_name(zv),
+        ));
+    };
+    parsed.map_err(|e| doc_error("resources", &e))
+}
+
+/// `json_decode('{}', true)` is `[]`: at the top level, where only an
+/// object makes sense, an empty PHP array is the empty object.
+fn top_level_object(value: Value) -> Value {
+    match value {
+        Value::Array(a) if a.is_empty() => Value::Object(serde_json::Map::new()),
+        other => other,
+    }
+}
+
+fn doc_error(name: &str, e: &DocError) -> ext_php_rs::exception::PhpException {
+    invalid_argument(format!("{FUNCTION}(): ${name} {e}"))
+}
+
+fn read_options(options: Option<&ZendHashTable>) -> PhpResult<(Ipv4Need, Buffer)> {
+    let (mut ipv4, mut buffer) = (Ipv4Need::ONE, Buffer::DEFAULT);
+    let Some(options) = options else {
+        return Ok((ipv4, buffer));
+    };
+    for (key, value) in options.iter() {
+        let key = key.to_string();
+        let scalar = |accepts: &str| -> PhpResult<Value> {
+            let v = value.dereference();
+            if v.is_array() || v.is_object() || v.is_resource() || (key == "ipv4" && v.is_null()) {
+                return Err(invalid_argument(format!(
+                    "{FUNCTION}(): option `{key}` must be {accepts}, {} given",
+                    type_name(value)
+                )));
+            }
+            to_json(value).map_err(invalid_argument)
+        };
+        match key.as_str() {
+            "ipv4" => ipv4 = Ipv4Need::from_setting(&scalar("an int")?),
+            "buffer" => buffer = Buffer::from_setting(&scalar("int|float|string|null")?),
+            other => {
+                return Err(invalid_argument(format!(
+                    "{FUNCTION}(): unknown option `{other}` (known: ipv4, buffer)"
+                )))
+            }
+        }
+    }
+    Ok((ipv4, buffer))
+}
+
+/// A group's capacity in the shape of SPEC §5; shared with the refresh
+/// breakdown.
+pub fn group_to_php(group: &GroupCapacity) -> ZBox<ZendHashTable> {
+    let mut out = table(4);
+    let _ = out.insert("fits", group.fits.finite().unwrap_or(i64::MAX));
+    let _ = out.insert("unbounded", group.unbounded());
+    let _ = out.insert("ipv4Cap", opt_int(group.ipv4_cap));
+    let mut rows = table(group.rows.len());
+    for row in &group.rows {
+        let _ = rows.push(row_to_php(row));
+    }
+    let _ = out.insert("hypervisors", rows);
+    out
+}
+
+fn row_to_php(row: &Row) -> ZBox<ZendHashTable> {
+    let mut out = table(11);
+    let axes = row.outcome.as_ref().ok();
+    let fin = |f: Option<Fit>| opt_int(f.and_then(Fit::finite));
+    let _ = out.insert("id", row.id);
+    let _ = out.insert("name", row.name.as_str());
+    let _ = out.insert("eligible", axes.is_some());
+    let _ = out.insert(
+        "skipped",
+        opt_str(row.outcome.as_ref().err().map(|s| s.as_str())),
+    );
+    let _ = out.insert("memory", fin(axes.map(|a| a.memory)));
+    let _ = out.insert("cpu", fin(axes.map(|a| a.cpu)));
+    let _ = out.insert("storage", fin(axes.map(|a| a.storage)));
+    let _ = out.insert("fits", fin(axes.map(|a| a.fits())));
+    let _ = out.insert(
+        "binding",
+        opt_str(axes.and_then(|a| a.binding()).map(|b| b.as_str())),
+    );
+    let _ = out.insert("pool", opt_str(axes.and_then(|a| a.pool.as_deref())));
+    let _ = out.insert("ipv4Free", opt_int(row.ipv4_free));
+    out
+}
+
+/// The registration of `vf_capacity_for`.
+pub fn function() -> ext_php_rs::builders::FunctionBuilder<'static> {
+    wrap_function!(vf_capacity_for)
+}
