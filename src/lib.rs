@@ -3,6 +3,7 @@
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 pub mod core;
+pub mod shell;
 
 #[cfg(feature = "php")]
 mod php;

@@ -1,0 +1,110 @@
+//! The `vfstock.*` ini settings (SPEC §6), all `PHP_INI_ALL`.
+
+use std::time::Duration;
+
+use ext_php_rs::ffi::zend_ini_entry;
+use ext_php_rs::flags::IniEntryPermission;
+use ext_php_rs::zend::{ExecutorGlobals, IniEntryDef, IniEntryDefs};
+
+use crate::core::value::parse_numeric;
+use crate::shell::settings::{seconds, Settings};
+
+macro_rules! entry {
+    ($name:literal, $value:literal) => {
+        IniEntryDef::new($name, $value, IniEntryPermission::All)
+    };
+}
+
+static INI: IniEntryDefs<12> = IniEntryDefs::new([
+    entry!(c"vfstock.timeout", c"10"),
+    entry!(c"vfstock.connect_timeout", c"5"),
+    entry!(c"vfstock.concurrency", c"8"),
+    entry!(c"vfstock.page_size", c"200"),
+    entry!(c"vfstock.page_limit", c"25"),
+    entry!(c"vfstock.max_response_bytes", c"16777216"),
+    entry!(c"vfstock.package_ttl", c"600"),
+    entry!(c"vfstock.group_ttl", c"120"),
+    entry!(c"vfstock.missing_ttl", c"60"),
+    entry!(c"vfstock.verify_tls", c"1"),
+    entry!(c"vfstock.ca_file", c""),
+    IniEntryDef::end(),
+]);
+
+/// The names of every setting, in the order phpinfo shows them.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    INI.as_slice()
+        .iter()
+        .filter(|e| !e.name.is_null())
+        .filter_map(|e| {
+            // SAFETY: every name in the static table is a `&'static CStr`.
+            unsafe { std::ffi::CStr::from_ptr(e.name) }.to_str().ok()
+        })
+}
+
+/// MINIT: registers the settings.
+pub fn register(module_number: i32) {
+    IniEntryDef::register(INI.as_slice(), module_number);
+}
+
+/// The current value of one setting (after `ini_set`), as text.
+pub fn get(name: &str) -> Option<String> {
+    let globals = ExecutorGlobals::get();
+    // SAFETY: EG(ini_directives) is set up before any request code runs and
+    // maps names to `zend_ini_entry` pointers owned by the engine.
+    unsafe {
+        let table = globals.ini_directives.as_ref()?;
+        let entry = table.get(name)?.ptr::<zend_ini_entry>()?.as_ref()?;
+        let value = entry.value.as_ref()?;
+        Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
+    }
+}
+
+fn number(name: &str) -> Option<f64> {
+    let text = get(name)?;
+    let t = text.trim();
+    t.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .or_else(|| parse_numeric(t).map(|n| n as f64))
+}
+
+fn count(name: &str, default: u64, max: u64) -> u64 {
+    match number(name) {
+        Some(f) if f >= 1.0 => (f as u64).min(max),
+        _ => default,
+    }
+}
+
+/// A snapshot of every setting; nonsense values read as the default.
+pub fn settings() -> Settings {
+    let d = Settings::default();
+    let secs = |name, default: Duration| number(name).map_or(default, |f| seconds(f, default));
+    Settings {
+        timeout: secs("vfstock.timeout", d.timeout),
+        connect_timeout: secs("vfstock.connect_timeout", d.connect_timeout),
+        concurrency: count("vfstock.concurrency", d.concurrency as u64, 256) as usize,
+        page_size: count("vfstock.page_size", u64::from(d.page_size), 10_000) as u32,
+        page_limit: count("vfstock.page_limit", u64::from(d.page_limit), 10_000) as u32,
+        max_response_bytes: count("vfstock.max_response_bytes", d.max_response_bytes, u64::MAX),
+        // A TTL of 0 is meaningful: never serve from the cache.
+        package_ttl: number("vfstock.package_ttl").map_or(d.package_ttl, ttl),
+        group_ttl: number("vfstock.group_ttl").map_or(d.group_ttl, ttl),
+        missing_ttl: number("vfstock.missing_ttl").map_or(d.missing_ttl, ttl),
+        verify_tls: get("vfstock.verify_tls").is_none_or(|v| ini_flag(&v)),
+        ca_file: get("vfstock.ca_file").unwrap_or_default().trim().to_owned(),
+    }
+}
+
+fn ttl(f: f64) -> Duration {
+    if f > 0.0 {
+        Duration::from_secs_f64(f.min(1e9))
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// PHP's ini boolean reading: "1", "on", "yes", "true" are true.
+pub fn ini_flag(v: &str) -> bool {
+    let v = v.trim().to_ascii_lowercase();
+    matches!(v.as_str(), "on" | "yes" | "true") || v.parse::<f64>().is_ok_and(|f| f != 0.0)
+}

@@ -1,0 +1,104 @@
+//! `vf_stock_probe`, `vf_stock_forget` and `vf_stock_stats`: the panel
+//! check and the process-local caches, seen from PHP.
+
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::exception::PhpResult;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ZendHashTable, Zval};
+
+use super::api::read_api;
+use super::convert::{opt_str, table, type_name};
+use super::errors::{guard, invalid_argument};
+use super::ini;
+use crate::shell::fetch::{self, GROUPS, PACKAGES};
+use crate::shell::probe::probe;
+use crate::shell::stats::STATS;
+
+/// The Test Connection check: `GET {url}/connect`, then
+/// `GET {url}/compute/hypervisors/groups?results=1`.
+#[php_function]
+pub fn vf_stock_probe(api: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
+    guard("vf_stock_probe", || {
+        let api = read_api(api, "api", &ini::settings())?;
+        let p = probe(&api);
+        let mut out = table(3);
+        let _ = out.insert("ok", p.ok);
+        let _ = out.insert("status", i64::from(p.status));
+        let _ = out.insert("error", opt_str(p.error.as_deref()));
+        Ok(out)
+    })
+}
+
+/// Drops cached group resources for these group ids, or every cached
+/// answer (packages too) when called without ids.
+#[php_function]
+#[php(optional = "group_ids")]
+pub fn vf_stock_forget(group_ids: Option<&ZendHashTable>) -> PhpResult<()> {
+    guard("vf_stock_forget", || {
+        let Some(ids) = group_ids else {
+            fetch::forget(None);
+            return Ok(());
+        };
+        let ids = int_list(ids, "groupIds")?;
+        fetch::forget(Some(&ids));
+        Ok(())
+    })
+}
+
+/// Cache entries, hits, misses, upstream requests and errors.
+#[php_function]
+pub fn vf_stock_stats() -> PhpResult<ZBox<ZendHashTable>> {
+    guard("vf_stock_stats", || {
+        let s = STATS.snapshot();
+        let mut out = table(8);
+        let _ = out.insert("packagesCached", PACKAGES.len() as i64);
+        let _ = out.insert("groupsCached", GROUPS.len() as i64);
+        let _ = out.insert(
+            "hypervisorsCached",
+            GROUPS.weight().saturating_sub(GROUPS.len()) as i64,
+        );
+        let _ = out.insert("hits", s.hits as i64);
+        let _ = out.insert("misses", s.misses as i64);
+        let _ = out.insert("requests", s.requests as i64);
+        let _ = out.insert("errors", s.errors as i64);
+        Ok(out)
+    })
+}
+
+/// A list of integer ids (ints or integer strings), naming `key` on error.
+pub fn int_list(values: &ZendHashTable, key: &str) -> PhpResult<Vec<i64>> {
+    values
+        .values()
+        .map(|v| {
+            int_of(v).ok_or_else(|| {
+                invalid_argument(format!(
+                    "{key} must list integer ids, found {}",
+                    describe(v)
+                ))
+            })
+        })
+        .collect()
+}
+
+/// An integer, or a string holding one.
+pub fn int_of(v: &Zval) -> Option<i64> {
+    let v = v.dereference();
+    v.long()
+        .or_else(|| v.str().and_then(|s| s.trim().parse().ok()))
+}
+
+fn describe(v: &Zval) -> String {
+    match v.dereference().str() {
+        Some(s) => format!("\"{}\"", s.chars().take(40).collect::<String>()),
+        None => type_name(v).to_owned(),
+    }
+}
+
+/// The registrations of this file's functions.
+pub fn functions() -> Vec<ext_php_rs::builders::FunctionBuilder<'static>> {
+    vec![
+        wrap_function!(vf_stock_probe),
+        wrap_function!(vf_stock_forget),
+        wrap_function!(vf_stock_stats),
+    ]
+}

@@ -1,0 +1,12 @@
+//! The I/O shell: the VirtFusion client, its caches and counters (SPEC §4, §6).
+//!
+//! Knows nothing of PHP; the boundary hands it [`settings::Settings`] and an
+//! [`settings::Api`], and gets plain Rust values back.
+
+pub mod cache;
+pub mod fetch;
+pub mod http;
+pub mod probe;
+pub mod settings;
+pub mod stats;
+pub mod upstream;

@@ -1,0 +1,150 @@
+//! Reads from the panel, each ending in the tri-state of SPEC §4.
+//!
+//! Only a 404 is "missing"; every other failure is "transient" and leaves
+//! stock untouched. Treating a 401 or a 503 as "gone" once zeroed a live
+//! catalogue; treating a partial fleet as whole would oversell.
+
+use std::sync::Arc;
+
+use crate::core::input::{self, Entry, Obj, Package};
+
+use super::http::{self, Reply};
+use super::settings::Api;
+use super::stats::STATS;
+
+/// The outcome of one upstream read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Read<T> {
+    Found(T),
+    /// Confirmed gone (HTTP 404).
+    Missing,
+    /// Could not tell; the reason in an operator's words.
+    Transient(String),
+}
+
+/// A group's hypervisors, merged from every page read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub entries: Vec<Obj<Entry>>,
+    /// Pages read.
+    pub pages: u32,
+    /// `last_page` said more pages than `vfstock.page_limit` allows.
+    pub capped: Option<String>,
+}
+
+/// `GET /packages/{id}`.
+///
+/// `requests` counts the HTTP requests made.
+pub fn package(api: &Api, id: i64, requests: &mut u32) -> Read<Package> {
+    *requests += 1;
+    let read = match http::get(api, &format!("/packages/{id}")) {
+        Err(cause) => Read::Transient(cause),
+        Ok(reply) => match classify(&reply) {
+            Some(not_ok) => not_ok,
+            None => match input::package_from_json(&reply.body) {
+                Ok(p) => Read::Found(p),
+                Err(e) => Read::Transient(format!("the panel answered 200 but the body {e}")),
+            },
+        },
+    };
+    count(&read);
+    read.map_context(|why| format!("package {id}: {why}"))
+}
+
+/// Every page of `GET /compute/hypervisors/groups/{id}/resources`.
+///
+/// Page 1 decides found / missing / transient. Any failure on a later page,
+/// a 404 included, makes the whole group transient: a partial fleet would
+/// undercount.
+pub fn group(
+    api: &Api,
+    id: i64,
+    page_size: u32,
+    page_limit: u32,
+    requests: &mut u32,
+) -> Read<Arc<Group>> {
+    let read = read_group(api, id, page_size.max(1), page_limit.max(1), requests);
+    count(&read);
+    read.map_context(|why| format!("group {id}: {why}"))
+}
+
+fn read_group(
+    api: &Api,
+    id: i64,
+    page_size: u32,
+    page_limit: u32,
+    requests: &mut u32,
+) -> Read<Arc<Group>> {
+    let mut entries = Vec::new();
+    let mut last_page = 1;
+    let mut page = 1;
+    while page <= last_page.min(i64::from(page_limit)) {
+        let path =
+            format!("/compute/hypervisors/groups/{id}/resources?results={page_size}&page={page}");
+        *requests += 1;
+        let reply = match http::get(api, &path) {
+            Ok(reply) => reply,
+            Err(cause) if page == 1 => return Read::Transient(cause),
+            Err(cause) => return Read::Transient(format!("page {page}: {cause}")),
+        };
+        if let Some(not_ok) = classify(&reply) {
+            return match not_ok {
+                Read::Missing if page > 1 => {
+                    Read::Transient(format!("page {page} is missing (HTTP 404)"))
+                }
+                Read::Transient(why) if page > 1 => Read::Transient(format!("page {page}: {why}")),
+                other => other,
+            };
+        }
+        match input::resources_from_json(&reply.body) {
+            Ok(p) => {
+                if page == 1 {
+                    last_page = p.last_page.0.max(1);
+                }
+                entries.extend(p.data.0.unwrap_or_default());
+            }
+            Err(e) => {
+                return Read::Transient(format!(
+                    "page {page}: the panel answered 200 but the body {e}"
+                ))
+            }
+        }
+        page += 1;
+    }
+    let capped = (last_page > i64::from(page_limit)).then(|| {
+        format!("read {page_limit} of {last_page} pages (vfstock.page_limit); the rest of the group is not counted")
+    });
+    Read::Found(Arc::new(Group {
+        entries,
+        pages: (page - 1) as u32,
+        capped,
+    }))
+}
+
+/// `None` for a 200; else the outcome its status means.
+fn classify<T>(reply: &Reply) -> Option<Read<T>> {
+    Some(match reply.status {
+        200 => return None,
+        404 => Read::Missing,
+        401 => Read::Transient("the panel rejected the API token (HTTP 401)".into()),
+        403 => Read::Transient("the API token is not allowed to read this (HTTP 403)".into()),
+        429 => Read::Transient("the panel is rate limiting us (HTTP 429)".into()),
+        s @ 500..=599 => Read::Transient(format!("the panel failed (HTTP {s})")),
+        s => Read::Transient(format!("unexpected answer (HTTP {s})")),
+    })
+}
+
+fn count<T>(read: &Read<T>) {
+    if matches!(read, Read::Transient(_)) {
+        STATS.error();
+    }
+}
+
+impl<T> Read<T> {
+    fn map_context(self, f: impl FnOnce(&str) -> String) -> Read<T> {
+        match self {
+            Read::Transient(why) => Read::Transient(f(&why)),
+            other => other,
+        }
+    }
+}
