@@ -7,6 +7,8 @@ pub mod fit;
 pub mod group;
 pub mod hypervisor;
 pub mod input;
+pub mod product;
+pub mod read;
 pub mod value;
 
 #[cfg(test)]

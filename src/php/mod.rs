@@ -5,11 +5,13 @@
 //! calls them, and converts the answer back.
 
 mod api;
+mod callbacks;
 mod capacity;
 mod convert;
 mod errors;
 mod ini;
 mod panel;
+mod refresh;
 
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ModuleEntry;
@@ -51,7 +53,7 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
 #[php_module]
 #[php(startup = "startup")]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    let module = module.info_function(info).function(capacity::function());
+    let module = module.info_function(info).function(capacity::function()).function(refresh::function());
     panel::functions()
         .into_iter()
         .fold(module, ModuleBuilder::function)

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod fetch;
 pub mod http;
+pub mod lease;
 pub mod probe;
 pub mod settings;
 pub mod stats;

@@ -7,20 +7,11 @@
 use std::sync::Arc;
 
 use crate::core::input::{self, Entry, Obj, Package};
+pub use crate::core::read::Read;
 
 use super::http::{self, Reply};
 use super::settings::Api;
 use super::stats::STATS;
-
-/// The outcome of one upstream read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Read<T> {
-    Found(T),
-    /// Confirmed gone (HTTP 404).
-    Missing,
-    /// Could not tell; the reason in an operator's words.
-    Transient(String),
-}
 
 /// A group's hypervisors, merged from every page read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,7 +39,7 @@ pub fn package(api: &Api, id: i64, requests: &mut u32) -> Read<Package> {
         },
     };
     count(&read);
-    read.map_context(|why| format!("package {id}: {why}"))
+    in_context(read, |why| format!("package {id}: {why}"))
 }
 
 /// Every page of `GET /compute/hypervisors/groups/{id}/resources`.
@@ -65,7 +56,7 @@ pub fn group(
 ) -> Read<Arc<Group>> {
     let read = read_group(api, id, page_size.max(1), page_limit.max(1), requests);
     count(&read);
-    read.map_context(|why| format!("group {id}: {why}"))
+    in_context(read, |why| format!("group {id}: {why}"))
 }
 
 fn read_group(
@@ -140,11 +131,10 @@ fn count<T>(read: &Read<T>) {
     }
 }
 
-impl<T> Read<T> {
-    fn map_context(self, f: impl FnOnce(&str) -> String) -> Read<T> {
-        match self {
-            Read::Transient(why) => Read::Transient(f(&why)),
-            other => other,
-        }
+/// Prefixes a transient reason with what was being read.
+fn in_context<T>(read: Read<T>, what: impl FnOnce(&str) -> String) -> Read<T> {
+    match read {
+        Read::Transient(why) => Read::Transient(what(&why)),
+        other => other,
     }
 }
