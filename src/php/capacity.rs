@@ -2,8 +2,13 @@
 
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
-use ext_php_rs::prelude::*;
+use std::panic::AssertUnwindSafe;
+
+use ext_php_rs::args::Arg;
+use ext_php_rs::builders::FunctionBuilder;
+use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::{run_handler, ExecuteData};
 use serde_json::Value;
 
 use super::convert::{opt_int, opt_str, table, to_json, type_name};
@@ -21,20 +26,58 @@ const FUNCTION: &str = "vf_capacity_for";
 /// resources response with its `data` list; each as an array or JSON text.
 /// `$options`: `ipv4` (addresses per VPS, default 1) and `buffer` (safety
 /// buffer percent, default 10).
-#[php_function]
-#[php(optional = "options")]
-pub fn vf_capacity_for(
-    package: &Zval,
-    resources: &Zval,
-    options: Option<&ZendHashTable>,
-) -> PhpResult<ZBox<ZendHashTable>> {
+fn capacity_for(package: &Zval, resources: &Zval, options: Option<&Zval>) -> PhpResult<ZBox<ZendHashTable>> {
     guard(FUNCTION, || {
+        let options = match options.map(Zval::dereference) {
+            None => None,
+            Some(o) => Some(o.array().ok_or_else(|| wrong_type(FUNCTION, 3, "options", "array", type_name(o)))?),
+        };
         let package = read_package(package)?;
         let page = read_resources(resources)?;
         let (ipv4, buffer) = read_options(options)?;
         let group = group_capacity(page.data.items(), &package, ipv4, buffer);
         Ok(group_to_php(&group))
     })
+}
+
+/// The registration of `vf_capacity_for`. Written by hand rather than with
+/// `#[php_function]` so that `$options` is `array $options = []` (null is a
+/// TypeError, as for any PHP function with that signature).
+pub fn function() -> FunctionBuilder<'static> {
+    ext_php_rs::zend_fastcall! {
+        extern fn handler(ex: &mut ExecuteData, retval: &mut Zval) {
+            run_handler(AssertUnwindSafe(|| {
+                let (mut package, mut resources, mut options) = args();
+                let parsed = ex.parser().arg(&mut package).arg(&mut resources).arg(&mut options).required_args(2).parse();
+                if parsed.is_err() {
+                    return; // the engine has thrown ArgumentCountError
+                }
+                let (Some(p), Some(r)) = (package.zval(), resources.zval()) else {
+                    return;
+                };
+                let o = options.zval().map(|o| &**o);
+                match capacity_for(p, r, o) {
+                    Ok(result) => retval.set_hashtable(result),
+                    Err(e) => e.throw(),
+                }
+            }));
+        }
+    }
+    let (package, resources, options) = args();
+    FunctionBuilder::new(FUNCTION, handler)
+        .arg(package)
+        .arg(resources)
+        .arg(options)
+        .required_args(2)
+        .returns(DataType::Array, false, false)
+}
+
+fn args() -> (Arg<'static>, Arg<'static>, Arg<'static>) {
+    (
+        Arg::new("package", DataType::Mixed),
+        Arg::new("resources", DataType::Mixed),
+        Arg::new("options", DataType::Array).default("[]"),
+    )
 }
 
 fn read_package(zv: &Zval) -> PhpResult<Package> {
@@ -159,7 +202,3 @@ fn row_to_php(row: &Row) -> ZBox<ZendHashTable> {
     out
 }
 
-/// The registration of `vf_capacity_for`.
-pub fn function() -> ext_php_rs::builders::FunctionBuilder<'static> {
-    wrap_function!(vf_capacity_for)
-}
