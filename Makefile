@@ -30,6 +30,7 @@ test: lint test-rust test-php
 
 bench: build
 	$(PHP_EXT) bench/capacity.php
+	$(PHP_EXT) bench/refresh.php
 
 install: build
 	install -m 0755 $(EXT) "$$($(PHP)-config --extension-dir 2>/dev/null || php-config --extension-dir)/vfstock.so"
