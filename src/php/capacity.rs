@@ -72,6 +72,34 @@ pub fn function() -> FunctionBuilder<'static> {
         .returns(DataType::Array, false, false)
 }
 
+/// MINIT: declares `$package` and `$resources` as `array|string` in the
+/// function's arginfo, which ext-php-rs cannot express (it says `mixed`), so
+/// that reflection and `php --re` show the real signature. Types of internal
+/// functions are checked by our own code, not the engine, either way.
+pub fn declare_union_types() {
+    const IS_STRING: u32 = 6;
+    const IS_ARRAY: u32 = 7;
+    let array_or_string = (1 << IS_ARRAY) | (1 << IS_STRING);
+    // SAFETY: in MINIT the function table holds our registered functions;
+    // their arginfo is a leaked, writable array owned by this module, and no
+    // request runs yet, so nothing reads it concurrently.
+    unsafe {
+        let Some(globals) = ext_php_rs::ffi::ext_php_rs_compiler_globals().as_ref() else { return };
+        let Some(table) = globals.function_table.as_ref() else { return };
+        let Some(func) = table.get(FUNCTION).and_then(|z| z.ptr::<ext_php_rs::zend::Function>()) else {
+            return;
+        };
+        let internal = &mut (*func).internal_function;
+        if internal.arg_info.is_null() || internal.num_args < 2 {
+            return;
+        }
+        for i in 0..2 {
+            let t = &mut (*internal.arg_info.add(i)).type_;
+            t.type_mask = (t.type_mask & !ext_php_rs::ffi::MAY_BE_ANY) | array_or_string;
+        }
+    }
+}
+
 fn args() -> (Arg<'static>, Arg<'static>, Arg<'static>) {
     (
         Arg::new("package", DataType::Mixed),

@@ -47,6 +47,7 @@ extern "C" fn info(_module: *mut ModuleEntry) {
 
 fn startup(_ty: i32, module_number: i32) -> i32 {
     ini::register(module_number);
+    capacity::declare_union_types();
     0
 }
 

@@ -1,6 +1,10 @@
 //! `vf_stock_probe`, `vf_stock_forget` and `vf_stock_stats`: the panel
 //! check and the process-local caches, seen from PHP.
 
+// `vf_stock_forget`'s parameter is `$groupIds` in PHP (named arguments), and
+// ext-php-rs names PHP parameters after the Rust ones.
+#![allow(non_snake_case)]
+
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
@@ -32,10 +36,10 @@ pub fn vf_stock_probe(api: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
 /// Drops cached group resources for these group ids, or every cached
 /// answer (packages too) when called without ids.
 #[php_function]
-#[php(optional = "group_ids")]
-pub fn vf_stock_forget(group_ids: Option<&ZendHashTable>) -> PhpResult<()> {
+#[php(optional = "groupIds")]
+pub fn vf_stock_forget(groupIds: Option<&ZendHashTable>) -> PhpResult<()> {
     guard("vf_stock_forget", || {
-        let Some(ids) = group_ids else {
+        let Some(ids) = groupIds else {
             fetch::forget(None);
             return Ok(());
         };
