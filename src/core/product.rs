@@ -44,7 +44,8 @@ impl Product {
                 Value::String(s) => s.trim().to_owned(),
                 _ => String::new(),
             },
-            stock_control: flag(field("stockcontrol")) || field("stockcontrol").as_str() == Some("on"),
+            stock_control: flag(field("stockcontrol"))
+                || field("stockcontrol").as_str() == Some("on"),
             qty: num(field("qty")),
             default_group: group_id(field("configoption1")),
             package_id: num(field("configoption2")),
@@ -56,7 +57,11 @@ impl Product {
     /// Why vfstock leaves this product alone without reading anything.
     pub fn skip_reason(&self) -> Option<String> {
         if self.server_type != SERVER_TYPE {
-            let shown = if self.server_type.is_empty() { "none" } else { &self.server_type };
+            let shown = if self.server_type.is_empty() {
+                "none"
+            } else {
+                &self.server_type
+            };
             return Some(format!("not a VirtFusion product (module: {shown})"));
         }
         if !self.stock_control {
@@ -135,31 +140,70 @@ pub struct Decision {
 
 impl Decision {
     fn untouched(reason: String, groups: Vec<(i64, GroupOutcome)>) -> Decision {
-        Decision { status: Status::Untouched, qty: None, reason: Some(reason), groups }
+        Decision {
+            status: Status::Untouched,
+            qty: None,
+            reason: Some(reason),
+            groups,
+        }
     }
 
-    fn set(current: i64, qty: i64, reason: Option<String>, groups: Vec<(i64, GroupOutcome)>) -> Decision {
-        let status = if qty == current { Status::Unchanged } else { Status::Updated };
-        Decision { status, qty: Some(qty), reason, groups }
+    fn set(
+        current: i64,
+        qty: i64,
+        reason: Option<String>,
+        groups: Vec<(i64, GroupOutcome)>,
+    ) -> Decision {
+        let status = if qty == current {
+            Status::Unchanged
+        } else {
+            Status::Updated
+        };
+        Decision {
+            status,
+            qty: Some(qty),
+            reason,
+            groups,
+        }
     }
 }
 
 /// SPEC §4's product table, for a managed product, given its package read
 /// and its groups' reads (in the order of [`Product::groups`]).
-pub fn decide(product: &Product, package: &Read<Package>, groups: &[(i64, Read<&[Obj<Entry>]>)]) -> Decision {
+pub fn decide(
+    product: &Product,
+    package: &Read<Package>,
+    groups: &[(i64, Read<&[Obj<Entry>]>)],
+) -> Decision {
     let pid = product.package_id;
     if pid <= 0 {
-        return Decision::untouched("no VirtFusion package is set (configoption2)".into(), vec![]);
+        return Decision::untouched(
+            "no VirtFusion package is set (configoption2)".into(),
+            vec![],
+        );
     }
     let package = match package {
         Read::Transient(why) => {
-            return Decision::untouched(format!("could not read the package, qty left as it was: {why}"), vec![])
+            return Decision::untouched(
+                format!("could not read the package, qty left as it was: {why}"),
+                vec![],
+            )
         }
         Read::Missing => {
-            return Decision::set(product.qty, 0, Some(format!("package {pid} no longer exists on the panel")), vec![])
+            return Decision::set(
+                product.qty,
+                0,
+                Some(format!("package {pid} no longer exists on the panel")),
+                vec![],
+            )
         }
         Read::Found(p) if !p.enabled.0 => {
-            return Decision::set(product.qty, 0, Some(format!("package {pid} is disabled on the panel")), vec![])
+            return Decision::set(
+                product.qty,
+                0,
+                Some(format!("package {pid} is disabled on the panel")),
+                vec![],
+            )
         }
         Read::Found(p) => p,
     };
@@ -173,9 +217,12 @@ pub fn decide(product: &Product, package: &Read<Package>, groups: &[(i64, Read<&
         .iter()
         .map(|(id, read)| {
             let o = match read {
-                Read::Found(entries) => {
-                    GroupOutcome::Ok(group_capacity(entries, package, product.ipv4, product.buffer))
-                }
+                Read::Found(entries) => GroupOutcome::Ok(group_capacity(
+                    entries,
+                    package,
+                    product.ipv4,
+                    product.buffer,
+                )),
                 Read::Missing => GroupOutcome::Missing,
                 Read::Transient(why) => GroupOutcome::Transient(why.clone()),
             };
@@ -197,7 +244,8 @@ pub fn decide(product: &Product, package: &Read<Package>, groups: &[(i64, Read<&
     });
     let Fit::Finite(qty) = total else {
         return Decision::untouched(
-            "capacity is unbounded (no resource limit and no IPv4 pool), so qty is left as it was".into(),
+            "capacity is unbounded (no resource limit and no IPv4 pool), so qty is left as it was"
+                .into(),
             outcomes,
         );
     };
@@ -208,8 +256,14 @@ pub fn decide(product: &Product, package: &Read<Package>, groups: &[(i64, Read<&
         .collect();
     let reason = match (missing.len(), qty) {
         (0, _) => (qty == 0).then(|| "no eligible hypervisor has room for this package".to_owned()),
-        (1, _) => Some(format!("group {} does not exist on the panel and counts 0", missing[0])),
-        _ => Some(format!("groups {} do not exist on the panel and count 0", missing.join(", "))),
+        (1, _) => Some(format!(
+            "group {} does not exist on the panel and counts 0",
+            missing[0]
+        )),
+        _ => Some(format!(
+            "groups {} do not exist on the panel and count 0",
+            missing.join(", ")
+        )),
     };
     Decision::set(product.qty, qty, reason, outcomes)
 }

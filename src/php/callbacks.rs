@@ -43,7 +43,12 @@ impl<'a> Callback<'a> {
     pub fn new(name: &'static str, value: &'a Zval) -> Result<Callback<'a>, PhpException> {
         ZendCallable::new(value)
             .map(|callable| Callback { name, callable })
-            .map_err(|_| invalid_argument(format!("{name} must be callable, {} given", type_name(value))))
+            .map_err(|_| {
+                invalid_argument(format!(
+                    "{name} must be callable, {} given",
+                    type_name(value)
+                ))
+            })
     }
 
     pub fn call(&self, args: Vec<&dyn IntoZvalDyn>) -> Result<Zval, Stop> {
@@ -51,9 +56,15 @@ impl<'a> Callback<'a> {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(Error::ExceptionPending { .. })) => Err(Stop::Pending),
             Ok(Err(_)) if ExecutorGlobals::has_exception() => Err(Stop::Pending),
-            Ok(Err(e)) => Err(Stop::Throw(invalid_argument(format!("calling {} failed: {e}", self.name)))),
+            Ok(Err(e)) => Err(Stop::Throw(invalid_argument(format!(
+                "calling {} failed: {e}",
+                self.name
+            )))),
             Err(CatchError::Bailout) => Err(Stop::Bailout),
-            Err(e) => Err(Stop::Throw(invalid_argument(format!("calling {} failed: {e}", self.name)))),
+            Err(e) => Err(Stop::Throw(invalid_argument(format!(
+                "calling {} failed: {e}",
+                self.name
+            )))),
         }
     }
 }

@@ -26,11 +26,18 @@ const FUNCTION: &str = "vf_capacity_for";
 /// resources response with its `data` list; each as an array or JSON text.
 /// `$options`: `ipv4` (addresses per VPS, default 1) and `buffer` (safety
 /// buffer percent, default 10).
-fn capacity_for(package: &Zval, resources: &Zval, options: Option<&Zval>) -> PhpResult<ZBox<ZendHashTable>> {
+fn capacity_for(
+    package: &Zval,
+    resources: &Zval,
+    options: Option<&Zval>,
+) -> PhpResult<ZBox<ZendHashTable>> {
     guard(FUNCTION, || {
         let options = match options.map(Zval::dereference) {
             None => None,
-            Some(o) => Some(o.array().ok_or_else(|| wrong_type(FUNCTION, 3, "options", "array", type_name(o)))?),
+            Some(o) => Some(
+                o.array()
+                    .ok_or_else(|| wrong_type(FUNCTION, 3, "options", "array", type_name(o)))?,
+            ),
         };
         let package = read_package(package)?;
         let page = read_resources(resources)?;
@@ -84,9 +91,16 @@ pub fn declare_union_types() {
     // their arginfo is a leaked, writable array owned by this module, and no
     // request runs yet, so nothing reads it concurrently.
     unsafe {
-        let Some(globals) = ext_php_rs::ffi::ext_php_rs_compiler_globals().as_ref() else { return };
-        let Some(table) = globals.function_table.as_ref() else { return };
-        let Some(func) = table.get(FUNCTION).and_then(|z| z.ptr::<ext_php_rs::zend::Function>()) else {
+        let Some(globals) = ext_php_rs::ffi::ext_php_rs_compiler_globals().as_ref() else {
+            return;
+        };
+        let Some(table) = globals.function_table.as_ref() else {
+            return;
+        };
+        let Some(func) = table
+            .get(FUNCTION)
+            .and_then(|z| z.ptr::<ext_php_rs::zend::Function>())
+        else {
             return;
         };
         let internal = &mut (*func).internal_function;
@@ -229,4 +243,3 @@ fn row_to_php(row: &Row) -> ZBox<ZendHashTable> {
     let _ = out.insert("ipv4Free", opt_int(row.ipv4_free));
     out
 }
-

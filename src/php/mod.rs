@@ -54,7 +54,10 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
 #[php_module]
 #[php(startup = "startup")]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    let module = module.info_function(info).function(capacity::function()).function(refresh::function());
+    let module = module
+        .info_function(info)
+        .function(capacity::function())
+        .function(refresh::function());
     panel::functions()
         .into_iter()
         .fold(module, ModuleBuilder::function)

@@ -28,12 +28,20 @@ use crate::core::product::{decide, Decision, GroupOutcome, Product, Status};
 use crate::core::read::Read;
 use crate::shell::fetch::{self, Fetched};
 use crate::shell::lease;
-use crate::shell::settings::Api;
+use crate::shell::settings::{Api, Settings};
 
 const FUNCTION: &str = "vf_stock_refresh";
 
-const KEYS: [&str; 9] =
-    ["api", "db", "log", "products", "locationLabel", "lease", "forgetGroups", "dryRun", "timeout"];
+const KEYS: [&str; 8] = [
+    "api",
+    "db",
+    "log",
+    "products",
+    "locationLabel",
+    "lease",
+    "forgetGroups",
+    "dryRun",
+];
 
 /// Recompute qty for stock-controlled products and write it through the
 /// given callbacks.
@@ -54,6 +62,7 @@ pub fn vf_stock_refresh(request: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable
 /// The parsed request.
 struct Request<'a> {
     api: Api,
+    settings: Settings,
     products: Callback<'a>,
     locations: Option<Callback<'a>>,
     write: Callback<'a>,
@@ -70,32 +79,33 @@ fn parse(req: &ZendHashTable) -> PhpResult<Request<'_>> {
     for (key, _) in req.iter() {
         let key = key.to_string();
         if !KEYS.contains(&key.as_str()) {
-            return Err(invalid_argument(format!("{FUNCTION}(): unknown request key `{key}`")));
+            return Err(invalid_argument(format!(
+                "{FUNCTION}(): unknown request key `{key}`"
+            )));
         }
     }
     let get = |key: &str| req.get(key).map(Zval::dereference).filter(|v| !v.is_null());
-    let array = |key: &'static str, v: Option<&'static str>| -> PhpResult<Option<&ZendHashTable>> {
-        let _ = v;
+    let array = |key: &'static str| -> PhpResult<Option<&ZendHashTable>> {
         match get(key) {
             None => Ok(None),
-            Some(v) => v
-                .array()
-                .map(Some)
-                .ok_or_else(|| invalid_argument(format!("{key} must be an array, {} given", type_name(v)))),
+            Some(v) => v.array().map(Some).ok_or_else(|| {
+                invalid_argument(format!("{key} must be an array, {} given", type_name(v)))
+            }),
         }
     };
-    let api = array("api", None)?.ok_or_else(|| invalid_argument("api is required (['url' => …, 'token' => …])"))?;
-    let mut settings = ini::settings();
+    let api = array("api")?
+        .ok_or_else(|| invalid_argument("api is required (['url' => …, 'token' => …])"))?;
+    let settings = ini::settings();
     let api = read_api(api, "api", &settings)?;
-    settings.timeout = api.timeout;
-    let db = array("db", None)?.ok_or_else(|| invalid_argument("db is required (products, write, …)"))?;
+    let db = array("db")?.ok_or_else(|| invalid_argument("db is required (products, write, …)"))?;
     let cb = |name: &'static str, key: &str| -> PhpResult<Option<Callback<'_>>> {
         match db.get(key).map(Zval::dereference).filter(|v| !v.is_null()) {
             None => Ok(None),
             Some(v) => Callback::new(name, v).map(Some),
         }
     };
-    let products = cb("db.products", "products")?.ok_or_else(|| invalid_argument("db.products is required"))?;
+    let products = cb("db.products", "products")?
+        .ok_or_else(|| invalid_argument("db.products is required"))?;
     let write = cb("db.write", "write")?.ok_or_else(|| invalid_argument("db.write is required"))?;
     let locations = cb("db.locations", "locations")?;
     let claim = cb("db.claim", "claim")?;
@@ -103,7 +113,9 @@ fn parse(req: &ZendHashTable) -> PhpResult<Request<'_>> {
         None => None,
         Some(v) => Some(Callback::new("log", v)?),
     };
-    let ids = array("products", None)?.map(|t| int_list(t, "products")).transpose()?;
+    let ids = array("products")?
+        .map(|t| int_list(t, "products"))
+        .transpose()?;
     let label = match get("locationLabel") {
         None => "Location".to_owned(),
         Some(v) => v
@@ -112,7 +124,7 @@ fn parse(req: &ZendHashTable) -> PhpResult<Request<'_>> {
             .filter(|s| !s.is_empty())
             .ok_or_else(|| invalid_argument("locationLabel must be a non-empty string"))?,
     };
-    let lease = match array("lease", None)? {
+    let lease = match array("lease")? {
         None => None,
         Some(t) => {
             let key = t
@@ -125,16 +137,35 @@ fn parse(req: &ZendHashTable) -> PhpResult<Request<'_>> {
                 .get("ttl")
                 .and_then(int_of)
                 .filter(|&ttl| ttl > 0)
-                .ok_or_else(|| invalid_argument("lease.ttl must be a whole number of seconds > 0"))?;
+                .ok_or_else(|| {
+                    invalid_argument("lease.ttl must be a whole number of seconds > 0")
+                })?;
             Some((key.to_owned(), ttl))
         }
     };
-    let forget = array("forgetGroups", None)?.map(|t| int_list(t, "forgetGroups")).transpose()?;
+    let forget = array("forgetGroups")?
+        .map(|t| int_list(t, "forgetGroups"))
+        .transpose()?;
     let dry_run = match get("dryRun") {
         None => false,
-        Some(v) => v.bool().ok_or_else(|| invalid_argument(format!("dryRun must be a bool, {} given", type_name(v))))?,
+        Some(v) => v.bool().ok_or_else(|| {
+            invalid_argument(format!("dryRun must be a bool, {} given", type_name(v)))
+        })?,
     };
-    Ok(Request { api, products, locations, write, claim, log, ids, label, lease, forget, dry_run })
+    Ok(Request {
+        api,
+        settings,
+        products,
+        locations,
+        write,
+        claim,
+        log,
+        ids,
+        label,
+        lease,
+        forget,
+        dry_run,
+    })
 }
 
 /// One product's line in the result.
@@ -147,11 +178,6 @@ struct Line {
 fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
     let started = Instant::now();
     let r = parse(req)?;
-    let settings = {
-        let mut s = ini::settings();
-        s.timeout = r.api.timeout;
-        s
-    };
 
     if let Some((key, ttl)) = &r.lease {
         let taken = match &r.claim {
@@ -172,9 +198,14 @@ fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
     let mut found: HashMap<i64, Product> = HashMap::new();
     let mut order: Vec<i64> = Vec::new();
     for row in iterate(&mut rows, "db.products")? {
-        let value = to_json(&row).map_err(|e| invalid_argument(format!("db.products returned a row that {e}")))?;
+        let value = to_json(&row)
+            .map_err(|e| invalid_argument(format!("db.products returned a row that {e}")))?;
         if !matches!(value, Value::Object(_)) {
-            return Err(invalid_argument(format!("db.products must return rows (arrays or objects), got {}", type_name(&row))).into());
+            return Err(invalid_argument(format!(
+                "db.products must return rows (arrays or objects), got {}",
+                type_name(&row)
+            ))
+            .into());
         }
         if let Some(p) = Product::from_row(&value) {
             if r.ids.as_ref().is_none_or(|ids| ids.contains(&p.id)) && !found.contains_key(&p.id) {
@@ -215,12 +246,16 @@ fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
     }
 
     // The panel, concurrently, each distinct package and group once.
-    let package_ids: Vec<i64> = groups_of.keys().filter_map(|id| found.get(id)).map(|p| p.package_id).collect();
+    let package_ids: Vec<i64> = groups_of
+        .keys()
+        .filter_map(|id| found.get(id))
+        .map(|p| p.package_id)
+        .collect();
     let group_ids: Vec<i64> = groups_of.values().flatten().copied().collect();
     let fetched = if package_ids.is_empty() {
         Fetched::default()
     } else {
-        fetch::fetch_all(&r.api, &package_ids, &group_ids, &settings)
+        fetch::fetch_all(&r.api, &package_ids, &group_ids, &r.settings)
     };
     for (gid, read) in sorted(&fetched.groups) {
         if let (Read::Found(g), Some(log)) = (read, &r.log) {
@@ -234,12 +269,24 @@ fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
     let mut lines = Vec::with_capacity(order.len());
     for id in &order {
         let line = match found.get(id) {
-            None => Line { id: *id, previous: None, decision: skipped("no such product".into()) },
+            None => Line {
+                id: *id,
+                previous: None,
+                decision: skipped("no such product".into()),
+            },
             Some(p) => match p.skip_reason() {
-                Some(why) => Line { id: *id, previous: Some(p.qty), decision: skipped(why) },
+                Some(why) => Line {
+                    id: *id,
+                    previous: Some(p.qty),
+                    decision: skipped(why),
+                },
                 None => {
                     let groups = groups_of.get(id).map(Vec::as_slice).unwrap_or(&[]);
-                    Line { id: *id, previous: Some(p.qty), decision: decide_with(p, groups, &fetched) }
+                    Line {
+                        id: *id,
+                        previous: Some(p.qty),
+                        decision: decide_with(p, groups, &fetched),
+                    }
                 }
             },
         };
@@ -265,7 +312,11 @@ fn decide_with(p: &Product, groups: &[i64], fetched: &Fetched) -> Decision {
     fn transient<T>() -> Read<T> {
         Read::Transient("not read".to_owned())
     }
-    let package = fetched.packages.get(&p.package_id).cloned().unwrap_or_else(transient);
+    let package = fetched
+        .packages
+        .get(&p.package_id)
+        .cloned()
+        .unwrap_or_else(transient);
     let reads: Vec<(i64, Read<&[Obj<Entry>]>)> = groups
         .iter()
         .map(|gid| {
@@ -280,7 +331,12 @@ fn decide_with(p: &Product, groups: &[i64], fetched: &Fetched) -> Decision {
 }
 
 fn skipped(reason: String) -> Decision {
-    Decision { status: Status::Skipped, qty: None, reason: Some(reason), groups: vec![] }
+    Decision {
+        status: Status::Skipped,
+        qty: None,
+        reason: Some(reason),
+        groups: vec![],
+    }
 }
 
 fn sorted<V>(map: &HashMap<i64, V>) -> Vec<(i64, &V)> {
@@ -296,7 +352,10 @@ fn iterate(value: &mut Zval, name: &str) -> Result<Vec<Zval>, Stop> {
     }
     let given = type_name(value);
     let Some(mut it) = value.iterable() else {
-        return Err(invalid_argument(format!("{name} must return an array or a Traversable, {given} returned")).into());
+        return Err(invalid_argument(format!(
+            "{name} must return an array or a Traversable, {given} returned"
+        ))
+        .into());
     };
     let out: Vec<Zval> = match it.iter() {
         Some(iter) => iter.map(|(_, v)| v).collect(),
@@ -341,7 +400,11 @@ fn result(ran: bool, lines: &[Line], fetched: Fetched, started: Instant) -> ZBox
                 }
                 GroupOutcome::Missing | GroupOutcome::Transient(_) => {
                     let mut g = table(4);
-                    let status = if matches!(outcome, GroupOutcome::Missing) { "missing" } else { "transient" };
+                    let status = if matches!(outcome, GroupOutcome::Missing) {
+                        "missing"
+                    } else {
+                        "transient"
+                    };
                     let _ = g.insert("status", status);
                     let _ = g.insert("fits", opt_int(None));
                     let _ = g.insert("unbounded", false);

@@ -35,7 +35,10 @@ mod tests {
     fn a_lease_is_held_until_it_expires() {
         assert!(claim("test:a", Duration::from_millis(50)));
         assert!(!claim("test:a", Duration::from_millis(50)));
-        assert!(claim("test:b", Duration::from_millis(50)), "keys are independent");
+        assert!(
+            claim("test:b", Duration::from_millis(50)),
+            "keys are independent"
+        );
         std::thread::sleep(Duration::from_millis(60));
         assert!(claim("test:a", Duration::from_millis(50)));
     }
