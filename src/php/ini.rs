@@ -1,32 +1,80 @@
 //! The `vfstock.*` ini settings (SPEC §6), all `PHP_INI_ALL`.
 
+use std::ffi::{c_int, c_void, CStr};
 use std::time::Duration;
 
-use ext_php_rs::ffi::zend_ini_entry;
+use ext_php_rs::ffi::{zend_ini_entry, zend_string};
 use ext_php_rs::flags::IniEntryPermission;
 use ext_php_rs::zend::{ExecutorGlobals, IniEntryDef, IniEntryDefs};
 
 use crate::core::value::parse_numeric;
 use crate::shell::settings::{seconds, Settings};
 
-macro_rules! entry {
-    ($name:literal, $value:literal) => {
-        IniEntryDef::new($name, $value, IniEntryPermission::All)
-    };
+type OnModify = unsafe extern "C" fn(
+    *mut zend_ini_entry,
+    *mut zend_string,
+    *mut c_void,
+    *mut c_void,
+    *mut c_void,
+    c_int,
+) -> c_int;
+
+/// A setting with a modify handler: without one, PHP refuses `ini_restore`
+/// at run time, and nothing would reject `ini_set('vfstock.timeout', 'abc')`.
+const fn entry(name: &'static CStr, value: &'static CStr, check: OnModify) -> IniEntryDef {
+    let mut e = IniEntryDef::new(name, value, IniEntryPermission::All);
+    e.on_modify = Some(check);
+    e
+}
+
+/// Accepts a non-negative number (ini_set returns false otherwise).
+unsafe extern "C" fn number_check(
+    _: *mut zend_ini_entry,
+    value: *mut zend_string,
+    _: *mut c_void,
+    _: *mut c_void,
+    _: *mut c_void,
+    _: c_int,
+) -> c_int {
+    // SAFETY: the engine passes the new value as a valid zend_string.
+    let text =
+        unsafe { value.as_ref() }.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let ok = text.is_some_and(|t| {
+        t.trim()
+            .parse::<f64>()
+            .is_ok_and(|f| f.is_finite() && f >= 0.0)
+    });
+    if ok {
+        0
+    } else {
+        -1
+    }
+}
+
+/// Accepts any value (flags and paths).
+unsafe extern "C" fn any_value(
+    _: *mut zend_ini_entry,
+    _: *mut zend_string,
+    _: *mut c_void,
+    _: *mut c_void,
+    _: *mut c_void,
+    _: c_int,
+) -> c_int {
+    0
 }
 
 static INI: IniEntryDefs<12> = IniEntryDefs::new([
-    entry!(c"vfstock.timeout", c"10"),
-    entry!(c"vfstock.connect_timeout", c"5"),
-    entry!(c"vfstock.concurrency", c"8"),
-    entry!(c"vfstock.page_size", c"200"),
-    entry!(c"vfstock.page_limit", c"25"),
-    entry!(c"vfstock.max_response_bytes", c"16777216"),
-    entry!(c"vfstock.package_ttl", c"600"),
-    entry!(c"vfstock.group_ttl", c"120"),
-    entry!(c"vfstock.missing_ttl", c"60"),
-    entry!(c"vfstock.verify_tls", c"1"),
-    entry!(c"vfstock.ca_file", c""),
+    entry(c"vfstock.timeout", c"10", number_check),
+    entry(c"vfstock.connect_timeout", c"5", number_check),
+    entry(c"vfstock.concurrency", c"8", number_check),
+    entry(c"vfstock.page_size", c"200", number_check),
+    entry(c"vfstock.page_limit", c"25", number_check),
+    entry(c"vfstock.max_response_bytes", c"16777216", number_check),
+    entry(c"vfstock.package_ttl", c"600", number_check),
+    entry(c"vfstock.group_ttl", c"120", number_check),
+    entry(c"vfstock.missing_ttl", c"60", number_check),
+    entry(c"vfstock.verify_tls", c"1", any_value),
+    entry(c"vfstock.ca_file", c"", any_value),
     IniEntryDef::end(),
 ]);
 

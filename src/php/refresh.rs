@@ -347,9 +347,6 @@ fn sorted<V>(map: &HashMap<i64, V>) -> Vec<(i64, &V)> {
 
 /// The values a callback returned, as an array or a Traversable.
 fn iterate(value: &mut Zval, name: &str) -> Result<Vec<Zval>, Stop> {
-    if value.is_null() {
-        return Ok(Vec::new());
-    }
     let given = type_name(value);
     let Some(mut it) = value.iterable() else {
         return Err(invalid_argument(format!(
