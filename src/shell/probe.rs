@@ -60,3 +60,13 @@ pub fn probe(api: &Api) -> Probe {
         },
     }
 }
+
+/// A maintenance page or a web server's index also answers 200; only a JSON
+/// object is the API talking.
+fn json_object(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).is_ok()
+}
+
+fn not_the_api(path: &str) -> String {
+    format!("{path} answered 200 but not with a JSON object: is the URL the panel's API (https://panel/api/v1)?")
+}
