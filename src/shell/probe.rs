@@ -37,6 +37,7 @@ pub fn probe(api: &Api) -> Probe {
                 format!("the panel's /connect answered HTTP {}", r.status),
             )
         }
+        Ok(r) if !json_object(&r.body) => return fail(r.status, not_the_api("/connect")),
         Ok(_) => {}
     }
     match http::get(api, "/compute/hypervisors/groups?results=1") {
@@ -53,6 +54,9 @@ pub fn probe(api: &Api) -> Probe {
             r.status,
             format!("reading hypervisor groups answered HTTP {}", r.status),
         ),
+        Ok(r) if !json_object(&r.body) => {
+            fail(r.status, not_the_api("/compute/hypervisors/groups"))
+        }
         Ok(r) => Probe {
             ok: true,
             status: r.status,
