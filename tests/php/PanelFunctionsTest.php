@@ -29,21 +29,10 @@ final class PanelFunctionsTest extends TestCase
 
     private const STAT_KEYS = ['hits', 'misses', 'requests', 'errors'];
 
-    private static ?Simulator $sim = null;
+    use SharedSimulator;
 
     /** @var list<array{int, int}> */
     private array $writes = [];
-
-    public static function setUpBeforeClass(): void
-    {
-        self::$sim = new Simulator(self::scenario());
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        self::$sim?->stop();
-        self::$sim = null;
-    }
 
     protected function setUp(): void
     {
@@ -60,13 +49,6 @@ final class PanelFunctionsTest extends TestCase
         foreach (self::INI_DEFAULTS as $name => $value) {
             ini_set($name, $value);
         }
-    }
-
-    private static function sim(): Simulator
-    {
-        self::assertNotNull(self::$sim);
-
-        return self::$sim;
     }
 
     /** @return array<string, mixed> */

@@ -34,7 +34,7 @@ final class RefreshFaultsTest extends TestCase
     /** Child processes may run this long before they are killed. */
     private const CHILD_DEADLINE_S = 8.0;
 
-    private static ?Simulator $sim = null;
+    use SharedSimulator;
 
     /** @var list<string> every callback invocation, by name */
     private array $calls = [];
@@ -44,17 +44,6 @@ final class RefreshFaultsTest extends TestCase
 
     /** @var list<string> temp files to remove */
     private array $temp = [];
-
-    public static function setUpBeforeClass(): void
-    {
-        self::$sim = new Simulator(self::scenario());
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        self::$sim?->stop();
-        self::$sim = null;
-    }
 
     protected function setUp(): void
     {
@@ -74,13 +63,6 @@ final class RefreshFaultsTest extends TestCase
             }
         }
         $this->temp = [];
-    }
-
-    private static function sim(): Simulator
-    {
-        self::assertNotNull(self::$sim);
-
-        return self::$sim;
     }
 
     /** @return array<string, mixed> */

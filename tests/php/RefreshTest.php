@@ -43,7 +43,7 @@ final class RefreshTest extends TestCase
         'vfstock.missing_ttl' => '60',
     ];
 
-    private static ?Simulator $sim = null;
+    use SharedSimulator;
 
     /** @var array<int, array<string, mixed>> tblproducts, by id */
     private array $rows = [];
@@ -59,17 +59,6 @@ final class RefreshTest extends TestCase
 
     /** @var list<mixed> the argument of every db.products call */
     private array $productCalls = [];
-
-    public static function setUpBeforeClass(): void
-    {
-        self::$sim = new Simulator(self::scenario());
-    }
-
-    public static function tearDownAfterClass(): void
-    {
-        self::$sim?->stop();
-        self::$sim = null;
-    }
 
     protected function setUp(): void
     {
@@ -102,13 +91,6 @@ final class RefreshTest extends TestCase
     // ------------------------------------------------------------------
     // fixtures and helpers
     // ------------------------------------------------------------------
-
-    private static function sim(): Simulator
-    {
-        self::assertNotNull(self::$sim);
-
-        return self::$sim;
-    }
 
     /** @return array<string, mixed> */
     private static function standardPackage(int $id, array $overrides = []): array

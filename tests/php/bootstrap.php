@@ -12,8 +12,6 @@ if (!function_exists('vf_capacity_for')) {
     exit(1);
 }
 
-if (is_file(__DIR__ . '/Simulator.php')) {
-    require_once __DIR__ . '/Simulator.php';
-}
-
+require_once __DIR__ . '/Simulator.php';
+require_once __DIR__ . '/SharedSimulator.php';
 require_once __DIR__ . '/Fleet.php';
