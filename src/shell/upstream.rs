@@ -27,17 +27,12 @@ pub struct Group {
 ///
 /// `requests` counts the HTTP requests made.
 pub fn package(api: &Api, id: i64, requests: &mut u32) -> Read<Package> {
-    *requests += 1;
-    let read = match http::get(api, &format!("/packages/{id}")) {
-        Err(cause) => Read::Transient(cause),
-        Ok(reply) => match classify(&reply) {
-            Some(not_ok) => not_ok,
-            None => match input::package_from_json(&reply.body) {
-                Ok(p) => Read::Found(p),
-                Err(e) => Read::Transient(format!("the panel answered 200 but the body {e}")),
-            },
-        },
-    };
+    let read = get(
+        api,
+        &format!("/packages/{id}"),
+        input::package_from_json,
+        requests,
+    );
     count(&read);
     in_context(read, |why| format!("package {id}: {why}"))
 }
@@ -72,44 +67,56 @@ fn read_group(
     while page <= last_page.min(i64::from(page_limit)) {
         let path =
             format!("/compute/hypervisors/groups/{id}/resources?results={page_size}&page={page}");
-        *requests += 1;
-        let reply = match http::get(api, &path) {
-            Ok(reply) => reply,
-            Err(cause) if page == 1 => return Read::Transient(cause),
-            Err(cause) => return Read::Transient(format!("page {page}: {cause}")),
-        };
-        if let Some(not_ok) = classify(&reply) {
-            return match not_ok {
-                Read::Missing if page > 1 => {
-                    Read::Transient(format!("page {page} is missing (HTTP 404)"))
-                }
-                Read::Transient(why) if page > 1 => Read::Transient(format!("page {page}: {why}")),
-                other => other,
-            };
-        }
-        match input::resources_from_json(&reply.body) {
-            Ok(p) => {
+        match get(api, &path, input::resources_from_json, requests) {
+            Read::Found(p) => {
                 if page == 1 {
                     last_page = p.last_page.0.max(1);
                 }
                 entries.extend(p.data.0.unwrap_or_default());
             }
-            Err(e) => {
-                return Read::Transient(format!(
-                    "page {page}: the panel answered 200 but the body {e}"
-                ))
+            Read::Missing if page > 1 => {
+                return Read::Transient(format!("page {page} is missing (HTTP 404)"))
             }
+            Read::Transient(why) if page > 1 => {
+                return Read::Transient(format!("page {page}: {why}"))
+            }
+            Read::Missing => return Read::Missing,
+            Read::Transient(why) => return Read::Transient(why),
         }
         page += 1;
     }
     let capped = (last_page > i64::from(page_limit)).then(|| {
-        format!("read {page_limit} of {last_page} pages (vfstock.page_limit); the rest of the group is not counted")
+        format!(
+            "read {page_limit} of {last_page} pages (vfstock.page_limit); \
+             the rest of the group is not counted"
+        )
     });
     Read::Found(Arc::new(Group {
         entries,
         pages: (page - 1) as u32,
         capped,
     }))
+}
+
+/// One GET read into the tri-state: a 200 whose body `parse` accepts is
+/// found, a 404 missing, anything else transient.
+fn get<T>(
+    api: &Api,
+    path: &str,
+    parse: impl FnOnce(&[u8]) -> Result<T, input::DocError>,
+    requests: &mut u32,
+) -> Read<T> {
+    *requests += 1;
+    match http::get(api, path) {
+        Err(cause) => Read::Transient(cause),
+        Ok(reply) => match classify(&reply) {
+            Some(not_ok) => not_ok,
+            None => match parse(&reply.body) {
+                Ok(t) => Read::Found(t),
+                Err(e) => Read::Transient(format!("the panel answered 200 but the body {e}")),
+            },
+        },
+    }
 }
 
 /// `None` for a 200; else the outcome its status means.
