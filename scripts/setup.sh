@@ -8,11 +8,8 @@ packages=(
   libclang-dev clang pkg-config
   phpunit php-illuminate-database
   mariadb-server mariadb-client
+  chromium
 )
-# The browser test of the admin page (issue-sized extras) can opt in.
-if [ "${VFSTOCK_WITH_BROWSER:-0}" = 1 ]; then
-  packages+=(chromium)
-fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -88,6 +88,9 @@ fn a_200_that_is_not_json_is_not_the_api() {
         let p = probe(&api(&sim, &settings()));
         assert!(!p.ok, "{route}: {p:?}");
         assert_eq!(p.status, 200, "{route}");
-        assert!(p.error.as_deref().unwrap_or("").contains("JSON"), "{route}: {p:?}");
+        assert!(
+            p.error.as_deref().unwrap_or("").contains("JSON"),
+            "{route}: {p:?}"
+        );
     }
 }

@@ -1,0 +1,206 @@
+<?php
+
+declare(strict_types=1);
+
+namespace WHMCS\Module\Addon\VfStock;
+
+use WHMCS\Database\Capsule;
+
+/**
+ * The `db` callbacks of vf_stock_refresh (SPEC §5, §7) over WHMCS's
+ * database: query builder with bindings only, raw SQL only for the atomic
+ * lease claim (with bindings too).
+ */
+final class Database
+{
+    public const SERVER_TYPE = 'VirtFusionDirect';
+
+    /** The tblproducts columns the extension reads. */
+    private const PRODUCT_COLUMNS = [
+        'id', 'name', 'servertype', 'stockcontrol', 'qty',
+        'configoption1', 'configoption2', 'configoption3', 'configoption7',
+    ];
+
+    public function __construct(private readonly Settings $settings)
+    {
+    }
+
+    /**
+     * The `db` entry of a vf_stock_refresh request.
+     *
+     * @return array{products: \Closure, locations: \Closure, write: \Closure, claim: \Closure}
+     */
+    public function callbacks(): array
+    {
+        return [
+            'products' => fn (?array $ids): array => $this->products($ids),
+            'locations' => fn (int $productId, string $label): array => $this->locations($productId, $label),
+            'write' => function (int $productId, int $qty): void {
+                $this->write($productId, $qty);
+            },
+            'claim' => fn (string $key, int $ttl): bool => $this->claim($key, $ttl),
+        ];
+    }
+
+    /**
+     * tblproducts rows for those ids, or every stock-controlled VirtFusionDirect
+     * product when null. A blank configoption7 (safety buffer) is filled with
+     * the addon's `buffer` setting.
+     *
+     * @param list<int|string>|null $ids
+     * @return list<array<string, mixed>>
+     */
+    public function products(?array $ids): array
+    {
+        $query = Capsule::table('tblproducts')->select(self::PRODUCT_COLUMNS)->orderBy('id');
+        if ($ids === null) {
+            $query->where('servertype', self::SERVER_TYPE)->where('stockcontrol', 1);
+        } else {
+            $ids = array_values(array_unique(array_filter(array_map('intval', $ids), static fn (int $id) => $id > 0)));
+            if ($ids === []) {
+                return [];
+            }
+            $query->whereIn('id', $ids);
+        }
+        $buffer = (string) $this->settings->buffer();
+        $rows = [];
+        foreach ($query->get() as $row) {
+            $row = (array) $row;
+            if (trim((string) ($row['configoption7'] ?? '')) === '') {
+                $row['configoption7'] = $buffer;
+            }
+            $rows[] = $row;
+        }
+
+        return $rows;
+    }
+
+    /** Whether the product is a stock-controlled VirtFusionDirect product. */
+    public function managed(int $productId): bool
+    {
+        return $productId > 0 && Capsule::table('tblproducts')
+            ->where('id', $productId)
+            ->where('servertype', self::SERVER_TYPE)
+            ->where('stockcontrol', 1)
+            ->exists();
+    }
+
+    /**
+     * The raw names (`2|Paris`) of the non-hidden sub-options of the product's
+     * configurable option whose name, before any `|`, equals $label (trimmed,
+     * case-insensitive).
+     *
+     * @return list<string>
+     */
+    public function locations(int $productId, string $label): array
+    {
+        $wanted = self::optionKey($label);
+        if ($wanted === '') {
+            return [];
+        }
+        $options = Capsule::table('tblproductconfiglinks')
+            ->join('tblproductconfigoptions', 'tblproductconfigoptions.gid', '=', 'tblproductconfiglinks.gid')
+            ->where('tblproductconfiglinks.pid', $productId)
+            ->orderBy('tblproductconfigoptions.order')
+            ->orderBy('tblproductconfigoptions.id')
+            ->get(['tblproductconfigoptions.id', 'tblproductconfigoptions.optionname']);
+        $ids = [];
+        foreach ($options as $option) {
+            if (self::optionKey((string) $option->optionname) === $wanted) {
+                $ids[] = (int) $option->id;
+            }
+        }
+        if ($ids === []) {
+            return [];
+        }
+        $names = Capsule::table('tblproductconfigoptionssub')
+            ->whereIn('configid', array_values(array_unique($ids)))
+            ->where('hidden', 0)
+            ->orderBy('sortorder')
+            ->orderBy('id')
+            ->pluck('optionname');
+        $out = [];
+        foreach ($names as $name) {
+            $out[] = (string) $name;
+        }
+
+        return $out;
+    }
+
+    public function write(int $productId, int $qty): void
+    {
+        Capsule::table('tblproducts')->where('id', $productId)->update(['qty' => $qty]);
+    }
+
+    /**
+     * Takes the lease $key for $ttl seconds if it is free or expired.
+     *
+     * One atomic statement judged by its affected rows, against the
+     * database's clock, so that concurrent PHP processes and web nodes with
+     * skewed clocks agree: exactly one of them takes a free lease.
+     */
+    public function claim(string $key, int $ttl): bool
+    {
+        $ttl = max(1, $ttl);
+        $connection = Capsule::connection();
+        $table = $connection->getTablePrefix() . Schema::LEASES;
+        $driver = $connection->getDriverName();
+        if ($driver === 'mysql' || $driver === 'mariadb') {
+            // Two statements, each atomic and judged by rows it changed or
+            // matched, so the answer does not depend on PDO's FOUND_ROWS mode:
+            // a new lease is inserted, or an expired one taken over. Of
+            // concurrent updaters InnoDB lets one match; the rest then see
+            // the fresh expiry and match nothing.
+            $inserted = $connection->affectingStatement(
+                "INSERT IGNORE INTO `{$table}` (`name`, `expires_at`) VALUES (?, UNIX_TIMESTAMP() + ?)",
+                [$key, $ttl]
+            );
+            if ($inserted > 0) {
+                return true;
+            }
+
+            return $connection->affectingStatement(
+                "UPDATE `{$table}` SET `expires_at` = UNIX_TIMESTAMP() + ?"
+                . ' WHERE `name` = ? AND `expires_at` <= UNIX_TIMESTAMP()',
+                [$ttl, $key]
+            ) > 0;
+        }
+        if ($driver === 'sqlite') {
+            $this->sqliteBusyTimeout();
+            // changes(): 1 when inserted or taken over, 0 when the WHERE kept it.
+            $affected = $connection->affectingStatement(
+                "INSERT INTO \"{$table}\" (\"name\", \"expires_at\")"
+                . " VALUES (?, CAST(strftime('%s', 'now') AS INTEGER) + ?)"
+                . ' ON CONFLICT("name") DO UPDATE SET "expires_at" = excluded."expires_at"'
+                . " WHERE \"{$table}\".\"expires_at\" <= CAST(strftime('%s', 'now') AS INTEGER)",
+                [$key, $ttl]
+            );
+
+            return $affected > 0;
+        }
+
+        throw new \RuntimeException("vfstock: leases need MySQL/MariaDB or SQLite, not {$driver}");
+    }
+
+    /** The part of a configurable option's name before any `|`, trimmed and lower-cased. */
+    public static function optionKey(string $name): string
+    {
+        $pipe = strpos($name, '|');
+        if ($pipe !== false) {
+            $name = substr($name, 0, $pipe);
+        }
+        $name = trim($name);
+
+        return function_exists('mb_strtolower') ? mb_strtolower($name, 'UTF-8') : strtolower($name);
+    }
+
+    /** Concurrent writers wait for each other instead of failing with SQLITE_BUSY. */
+    private function sqliteBusyTimeout(): void
+    {
+        $pdo = Capsule::connection()->getPdo();
+        $statement = $pdo->query('PRAGMA busy_timeout');
+        if ($statement !== false && (int) $statement->fetchColumn() < 5000) {
+            $pdo->exec('PRAGMA busy_timeout = 5000');
+        }
+    }
+}
