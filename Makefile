@@ -5,7 +5,7 @@ PHPUNIT  ?= /usr/bin/phpunit
 EXT      := $(CURDIR)/target/release/libvfstock.so
 PHP_EXT  := $(PHP) -d extension=$(EXT) -d memory_limit=1G
 
-.PHONY: setup build test test-rust test-php lint bench install clean
+.PHONY: setup build demo test test-rust test-php lint bench install clean
 
 setup:
 	@bash scripts/setup.sh
@@ -13,11 +13,15 @@ setup:
 build: setup
 	cargo build --release --workspace
 
+demo: build
+	$(PHP_EXT) demo/demo.php
+
 lint: build
 	cargo fmt --all -- --check
 	cargo clippy --release --workspace --all-targets -- -D warnings
 	cargo clippy --release --no-default-features --all-targets -- -D warnings
-	@find php stubs tests bench -name '*.php' -print0 2>/dev/null | xargs -0 -n1 -P2 $(PHP) -l >/dev/null && echo "php -l: clean"
+	@{ find php stubs tests bench demo -name '*.php' -print0; printf '%s\0' php/modules/addons/vfstock/bin/vfstock; } \
+	  | xargs -0 -n1 -P2 $(PHP) -l >/dev/null && echo "php -l: clean"
 
 test-rust: build
 	cargo test --release --no-default-features
