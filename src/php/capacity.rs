@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::convert::{opt_int, opt_str, table, to_json, type_name};
 use super::errors::{guard, invalid_argument, wrong_type};
+use super::zval_de::ZvalDe;
 use crate::core::fit::{Buffer, Fit};
 use crate::core::group::{group_capacity, GroupCapacity, Ipv4Need};
 use crate::core::hypervisor::Row;
@@ -123,52 +124,49 @@ fn args() -> (Arg<'static>, Arg<'static>, Arg<'static>) {
 }
 
 fn read_package(zv: &Zval) -> PhpResult<Package> {
-    let parsed = if let Some(s) = zv.dereference().zend_str() {
-        input::package_from_json(s.as_bytes())
-    } else if zv.dereference().is_array() {
-        let value =
-            to_json(zv).map_err(|e| invalid_argument(format!("{FUNCTION}(): $package {e}")))?;
-        let value = top_level_object(value);
-        input::package_from(value)
-    } else {
-        return Err(wrong_type(
-            FUNCTION,
-            1,
-            "package",
-            "array|string",
-            type_name(zv),
-        ));
-    };
-    parsed.map_err(|e| doc_error("package", &e))
+    read_doc(zv, 1, "package", input::package_from_json, |d| {
+        input::package_from(d)
+    })
 }
 
 fn read_resources(zv: &Zval) -> PhpResult<ResourcesPage> {
-    let parsed = if let Some(s) = zv.dereference().zend_str() {
-        input::resources_from_json(s.as_bytes())
-    } else if zv.dereference().is_array() {
-        let value =
-            to_json(zv).map_err(|e| invalid_argument(format!("{FUNCTION}(): $resources {e}")))?;
-        let value = top_level_object(value);
-        input::resources_from(value)
-    } else {
+    read_doc(zv, 2, "resources", input::resources_from_json, |d| {
+        input::resources_from(d)
+    })
+}
+
+/// Reads argument `position` as JSON text or, for an array, straight from
+/// the PHP value.
+fn read_doc<T>(
+    zv: &Zval,
+    position: usize,
+    name: &str,
+    from_json: fn(&[u8]) -> Result<T, DocError>,
+    from_zval: fn(ZvalDe<'_>) -> Result<T, DocError>,
+) -> PhpResult<T> {
+    let zv = zv.dereference();
+    if let Some(s) = zv.zend_str() {
+        return from_json(s.as_bytes()).map_err(|e| doc_error(name, &e));
+    }
+    let Some(ht) = zv.array() else {
         return Err(wrong_type(
             FUNCTION,
-            2,
-            "resources",
+            position,
+            name,
             "array|string",
             type_name(zv),
         ));
     };
-    parsed.map_err(|e| doc_error("resources", &e))
-}
-
-/// `json_decode('{}', true)` is `[]`: at the top level, where only an
-/// object makes sense, an empty PHP array is the empty object.
-fn top_level_object(value: Value) -> Value {
-    match value {
-        Value::Array(a) if a.is_empty() => Value::Object(serde_json::Map::new()),
-        other => other,
+    if ht.is_empty() {
+        // `json_decode('{}', true)` is `[]`: at the top level, where only an
+        // object makes sense, an empty array is the empty object.
+        return from_json(b"{}").map_err(|e| doc_error(name, &e));
     }
+    from_zval(ZvalDe::new(zv)).map_err(|e| match e {
+        // Not JSON, so no syntax error: the reader's own words.
+        DocError::Syntax(why) => invalid_argument(format!("{FUNCTION}(): ${name} {why}")),
+        other => doc_error(name, &other),
+    })
 }
 
 fn doc_error(name: &str, e: &DocError) -> ext_php_rs::exception::PhpException {

@@ -12,6 +12,7 @@ mod errors;
 mod ini;
 mod panel;
 mod refresh;
+mod zval_de;
 
 use ext_php_rs::prelude::*;
 use ext_php_rs::zend::ModuleEntry;
