@@ -380,9 +380,11 @@ final class PanelFunctionsTest extends TestCase
             self::assertSame(16, $serial['products'][$pid]['qty']);
             self::assertSame(16, $parallel['products'][$pid]['qty']);
         }
-        // one at a time: at least 6 × 100 ms; eight at a time: all six at once
+        // One at a time takes at least 6 × 100 ms (the latency is a floor);
+        // eight at a time about one latency. A ratio, not a speed target: a
+        // busy machine slows both runs alike, and serial reads are 6× slower.
         self::assertGreaterThanOrEqual(0.6, $serialS, 'concurrency 1 reads one at a time');
-        self::assertLessThan(0.45, $parallelS, 'concurrency 8 reads in parallel');
+        self::assertLessThan($serialS / 2, $parallelS, 'concurrency 8 reads in parallel');
     }
 
     public function testTimeoutIniBoundsAHungRead(): void
