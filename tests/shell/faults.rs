@@ -339,12 +339,3 @@ fn connection_refused_is_transient() {
     assert_eq!(n, 2);
     assert!(started.elapsed() < Duration::from_secs(4));
 }
-
-#[test]
-fn an_unresolvable_host_is_transient() {
-    let api = api_at("http://vfstock-test.invalid/api/v1", &settings());
-    let mut n = 0;
-    transient(&upstream::package(&api, 1, &mut n));
-    transient(&upstream::group(&api, 1, PAGE_SIZE, 25, &mut n));
-    assert_eq!(n, 2);
-}
