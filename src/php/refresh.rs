@@ -6,7 +6,7 @@
 //! every product in the pure core, then write. A callback that throws stops
 //! the run: what was written stays written, nothing more is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use ext_php_rs::boxed::ZBox;
@@ -175,6 +175,13 @@ struct Line {
     decision: Decision,
 }
 
+/// The products of the run: rows by id, in the order they are reported
+/// (the requested ids, or the rows' order).
+struct Catalogue {
+    order: Vec<i64>,
+    rows: HashMap<i64, Product>,
+}
+
 fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
     let started = Instant::now();
     let r = parse(req)?;
@@ -192,12 +199,27 @@ fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
         fetch::forget(Some(ids));
     }
 
-    // Rows, on PHP's thread.
-    let ids_arg: Option<Vec<i64>> = r.ids.clone();
-    let mut rows = r.products.call(vec![&ids_arg])?;
-    let mut found: HashMap<i64, Product> = HashMap::new();
+    let catalogue = read_products(&r)?;
+    let groups_of = read_groups(&r, &catalogue)?;
+    let fetched = fetch_panel(&r, &catalogue, &groups_of);
+    log_page_caps(&r, &fetched)?;
+
+    let mut lines = Vec::with_capacity(catalogue.order.len());
+    for &id in &catalogue.order {
+        let line = decide_one(id, &catalogue, &groups_of, &fetched);
+        apply(&r, &line)?;
+        lines.push(line);
+    }
+    Ok(result(true, &lines, fetched, started))
+}
+
+/// `db.products`, on PHP's thread.
+fn read_products(r: &Request<'_>) -> Result<Catalogue, Stop> {
+    let wanted: Option<HashSet<i64>> = r.ids.as_ref().map(|ids| ids.iter().copied().collect());
+    let mut rows_zv = r.products.call(vec![&r.ids])?;
+    let mut rows: HashMap<i64, Product> = HashMap::new();
     let mut order: Vec<i64> = Vec::new();
-    for row in iterate(&mut rows, "db.products")? {
+    for row in iterate(&mut rows_zv, "db.products")? {
         let value = to_json(&row)
             .map_err(|e| invalid_argument(format!("db.products returned a row that {e}")))?;
         if !matches!(value, Value::Object(_)) {
@@ -207,26 +229,28 @@ fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
             ))
             .into());
         }
-        if let Some(p) = Product::from_row(&value) {
-            if r.ids.as_ref().is_none_or(|ids| ids.contains(&p.id)) && !found.contains_key(&p.id) {
-                order.push(p.id);
-                found.insert(p.id, p);
-            }
+        let Some(p) = Product::from_row(&value) else {
+            continue;
+        };
+        if wanted.as_ref().is_none_or(|w| w.contains(&p.id)) && !rows.contains_key(&p.id) {
+            order.push(p.id);
+            rows.insert(p.id, p);
         }
     }
     if let Some(ids) = &r.ids {
-        order = Vec::new();
-        for id in ids {
-            if !order.contains(id) {
-                order.push(*id);
-            }
-        }
+        // Every requested id is reported, found or not, once, in request order.
+        let mut seen = HashSet::new();
+        order = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
     }
+    Ok(Catalogue { order, rows })
+}
 
-    // Groups of the managed products, on PHP's thread.
-    let mut groups_of: HashMap<i64, Vec<i64>> = HashMap::new();
-    for id in &order {
-        let Some(p) = found.get(id) else { continue };
+/// The groups of every managed product with a package (`db.locations`, on
+/// PHP's thread).
+fn read_groups(r: &Request<'_>, c: &Catalogue) -> Result<HashMap<i64, Vec<i64>>, Stop> {
+    let mut groups_of = HashMap::new();
+    for id in &c.order {
+        let Some(p) = c.rows.get(id) else { continue };
         if p.skip_reason().is_some() || p.package_id <= 0 {
             continue;
         }
@@ -244,68 +268,87 @@ fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
         }
         groups_of.insert(*id, p.groups(&names));
     }
+    Ok(groups_of)
+}
 
-    // The panel, concurrently, each distinct package and group once.
+/// The panel, concurrently: each distinct package and group once.
+fn fetch_panel(r: &Request<'_>, c: &Catalogue, groups_of: &HashMap<i64, Vec<i64>>) -> Fetched {
     let package_ids: Vec<i64> = groups_of
         .keys()
-        .filter_map(|id| found.get(id))
+        .filter_map(|id| c.rows.get(id))
         .map(|p| p.package_id)
         .collect();
+    if package_ids.is_empty() {
+        return Fetched::default();
+    }
     let group_ids: Vec<i64> = groups_of.values().flatten().copied().collect();
-    let fetched = if package_ids.is_empty() {
-        Fetched::default()
-    } else {
-        fetch::fetch_all(&r.api, &package_ids, &group_ids, &r.settings)
-    };
+    fetch::fetch_all(&r.api, &package_ids, &group_ids, &r.settings)
+}
+
+/// Reaching `vfstock.page_limit` is logged: part of a group went uncounted.
+fn log_page_caps(r: &Request<'_>, fetched: &Fetched) -> Result<(), Stop> {
+    let Some(log) = &r.log else { return Ok(()) };
     for (gid, read) in sorted(&fetched.groups) {
-        if let (Read::Found(g), Some(log)) = (read, &r.log) {
+        if let Read::Found(g) = read {
             if let Some(note) = &g.capped {
                 log.call(vec![&"page limit", &kv(&[("group", gid)]), &note.as_str()])?;
             }
         }
     }
+    Ok(())
+}
 
-    // Decide, then write.
-    let mut lines = Vec::with_capacity(order.len());
-    for id in &order {
-        let line = match found.get(id) {
-            None => Line {
-                id: *id,
-                previous: None,
-                decision: skipped("no such product".into()),
-            },
-            Some(p) => match p.skip_reason() {
-                Some(why) => Line {
-                    id: *id,
-                    previous: Some(p.qty),
-                    decision: skipped(why),
-                },
-                None => {
-                    let groups = groups_of.get(id).map(Vec::as_slice).unwrap_or(&[]);
-                    Line {
-                        id: *id,
-                        previous: Some(p.qty),
-                        decision: decide_with(p, groups, &fetched),
-                    }
-                }
-            },
+/// The verdict on one product of the catalogue.
+fn decide_one(
+    id: i64,
+    c: &Catalogue,
+    groups_of: &HashMap<i64, Vec<i64>>,
+    fetched: &Fetched,
+) -> Line {
+    let Some(p) = c.rows.get(&id) else {
+        return Line {
+            id,
+            previous: None,
+            decision: skipped("no such product".into()),
         };
-        if let (Status::Updated, Some(qty)) = (line.decision.status, line.decision.qty) {
+    };
+    let decision = match p.skip_reason() {
+        Some(why) => skipped(why),
+        None => {
+            let groups = groups_of.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+            decide_with(p, groups, fetched)
+        }
+    };
+    Line {
+        id,
+        previous: Some(p.qty),
+        decision,
+    }
+}
+
+/// Writes (unless dry) and logs one product's verdict.
+fn apply(r: &Request<'_>, line: &Line) -> Result<(), Stop> {
+    let id = line.id;
+    match (line.decision.status, line.decision.qty) {
+        (Status::Updated, Some(qty)) => {
             if !r.dry_run {
-                r.write.call(vec![id, &qty])?;
+                r.write.call(vec![&id, &qty])?;
             }
             if let Some(log) = &r.log {
                 let action = if r.dry_run { "qty (dry run)" } else { "qty" };
-                let request = kv(&[("product", *id), ("previous", line.previous.unwrap_or(0))]);
+                let request = kv(&[("product", id), ("previous", line.previous.unwrap_or(0))]);
                 log.call(vec![&action, &request, &kv(&[("qty", qty)])])?;
             }
-        } else if let (Status::Untouched, Some(log)) = (line.decision.status, &r.log) {
-            let why = line.decision.reason.clone().unwrap_or_default();
-            log.call(vec![&"untouched", &kv(&[("product", *id)]), &why.as_str()])?;
         }
-        lines.push(line);
+        (Status::Untouched, _) => {
+            if let Some(log) = &r.log {
+                let why = line.decision.reason.as_deref().unwrap_or_default();
+                log.call(vec![&"untouched", &kv(&[("product", id)]), &why])?;
+            }
+        }
+        _ => {}
     }
-    Ok(result(true, &lines, fetched, started))
+    Ok(())
 }
 
 fn decide_with(p: &Product, groups: &[i64], fetched: &Fetched) -> Decision {
