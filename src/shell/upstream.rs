@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::core::input::{self, Entry, Obj, Package};
+use crate::core::input::{self, Entry, Obj, Package, ResourcesPage};
 pub use crate::core::read::Read;
 
 use super::http::{self, Reply};
@@ -37,11 +37,9 @@ pub fn package(api: &Api, id: i64, requests: &mut u32) -> Read<Package> {
     in_context(read, |why| format!("package {id}: {why}"))
 }
 
-/// Every page of `GET /compute/hypervisors/groups/{id}/resources`.
-///
-/// Page 1 decides found / missing / transient. Any failure on a later page,
-/// a 404 included, makes the whole group transient: a partial fleet would
-/// undercount.
+/// Every page of `GET /compute/hypervisors/groups/{id}/resources`, one
+/// after another. [`super::fetch`] reads pages 2… in parallel instead, with
+/// the same [`page`] and [`assemble`].
 pub fn group(
     api: &Api,
     id: i64,
@@ -49,41 +47,65 @@ pub fn group(
     page_limit: u32,
     requests: &mut u32,
 ) -> Read<Arc<Group>> {
-    let read = read_group(api, id, page_size.max(1), page_limit.max(1), requests);
+    let first = page(api, id, 1, page_size, requests);
+    let rest: Vec<Read<ResourcesPage>> = match &first {
+        Read::Found(p) => (2..=pages_to_read(p, page_limit))
+            .map(|n| page(api, id, n, page_size, requests))
+            .collect(),
+        _ => Vec::new(),
+    };
+    assemble(id, first, rest, page_limit)
+}
+
+/// Page `n` of a group's resources, on its own.
+pub fn page(api: &Api, id: i64, n: u32, page_size: u32, requests: &mut u32) -> Read<ResourcesPage> {
+    let path = format!(
+        "/compute/hypervisors/groups/{id}/resources?results={}&page={n}",
+        page_size.max(1)
+    );
+    get(api, &path, input::resources_from_json, requests)
+}
+
+/// How many pages a group's first page says to read: `last_page` (absent:
+/// 1), at most `page_limit`.
+pub fn pages_to_read(first: &ResourcesPage, page_limit: u32) -> u32 {
+    let last = u32::try_from(first.last_page.0.max(1)).unwrap_or(u32::MAX);
+    last.min(page_limit.max(1))
+}
+
+/// A group from its first page and the pages after it, in order.
+///
+/// Page 1 decides found / missing / transient. Any failure on a later page,
+/// a 404 included, makes the whole group transient: a partial fleet would
+/// undercount.
+pub fn assemble(
+    id: i64,
+    first: Read<ResourcesPage>,
+    rest: Vec<Read<ResourcesPage>>,
+    page_limit: u32,
+) -> Read<Arc<Group>> {
+    let read = match first {
+        Read::Found(first) => merge(first, rest, page_limit.max(1)),
+        Read::Missing => Read::Missing,
+        Read::Transient(why) => Read::Transient(why),
+    };
     count(&read);
     in_context(read, |why| format!("group {id}: {why}"))
 }
 
-fn read_group(
-    api: &Api,
-    id: i64,
-    page_size: u32,
+fn merge(
+    first: ResourcesPage,
+    rest: Vec<Read<ResourcesPage>>,
     page_limit: u32,
-    requests: &mut u32,
 ) -> Read<Arc<Group>> {
-    let mut entries = Vec::new();
-    let mut last_page = 1;
-    let mut page = 1;
-    while page <= last_page.min(i64::from(page_limit)) {
-        let path =
-            format!("/compute/hypervisors/groups/{id}/resources?results={page_size}&page={page}");
-        match get(api, &path, input::resources_from_json, requests) {
-            Read::Found(p) => {
-                if page == 1 {
-                    last_page = p.last_page.0.max(1);
-                }
-                entries.extend(p.data.0.unwrap_or_default());
-            }
-            Read::Missing if page > 1 => {
-                return Read::Transient(format!("page {page} is missing (HTTP 404)"))
-            }
-            Read::Transient(why) if page > 1 => {
-                return Read::Transient(format!("page {page}: {why}"))
-            }
-            Read::Missing => return Read::Missing,
-            Read::Transient(why) => return Read::Transient(why),
+    let last_page = first.last_page.0.max(1);
+    let mut entries = first.data.0.unwrap_or_default();
+    for (n, read) in (2..).zip(rest) {
+        match read {
+            Read::Found(p) => entries.extend(p.data.0.unwrap_or_default()),
+            Read::Missing => return Read::Transient(format!("page {n} is missing (HTTP 404)")),
+            Read::Transient(why) => return Read::Transient(format!("page {n}: {why}")),
         }
-        page += 1;
     }
     let capped = (last_page > i64::from(page_limit)).then(|| {
         format!(
@@ -91,9 +113,10 @@ fn read_group(
              the rest of the group is not counted"
         )
     });
+    let pages = u32::try_from(last_page).unwrap_or(u32::MAX).min(page_limit);
     Read::Found(Arc::new(Group {
         entries,
-        pages: (page - 1) as u32,
+        pages,
         capped,
     }))
 }

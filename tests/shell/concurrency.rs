@@ -51,3 +51,41 @@ fn eight_workers_are_much_faster_than_one() {
         "serial {serial:?} vs parallel {parallel:?}"
     );
 }
+
+/// A group of six pages: page 1, then pages 2–6 at once. The chain is two
+/// requests long, not six.
+#[test]
+fn later_pages_of_a_group_are_read_at_once() {
+    let _lock = cache_lock();
+    let group = 61;
+    let sim = Simulator::start(scenario(&[], &[(group, 60)]));
+    sim.set_latency_ms(LATENCY_MS);
+    let time = |concurrency| {
+        let s = Settings {
+            concurrency,
+            page_size: 10,
+            ..settings()
+        };
+        fetch::forget(Some(&[group as i64]));
+        let started = Instant::now();
+        let f = fetch::fetch_all(&api(&sim, &s), &[], &[group as i64], &s);
+        let took = started.elapsed();
+        assert_eq!(f.cost.requests, 6);
+        assert_eq!(
+            entry_ids(&found_group(&f.groups[&(group as i64)]).entries).len(),
+            60
+        );
+        took
+    };
+    let parallel = time(8);
+    let serial = time(1);
+    assert!(
+        serial >= Duration::from_millis(6 * LATENCY_MS),
+        "{serial:?}"
+    );
+    assert!(
+        serial.as_secs_f64() / parallel.as_secs_f64() >= 2.0,
+        "serial {serial:?} vs parallel {parallel:?}"
+    );
+    fetch::forget(Some(&[group as i64]));
+}

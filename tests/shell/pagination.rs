@@ -2,7 +2,8 @@
 //! merged in order, and capped at `page_limit`.
 
 use serde_json::json;
-use vfstock::shell::upstream;
+use vfstock::shell::settings::Settings;
+use vfstock::shell::{fetch, upstream};
 
 use crate::common::*;
 
@@ -90,4 +91,74 @@ fn absent_last_page_means_one_page() {
     let g = found_group(&g);
     assert_eq!(entry_ids(&g.entries), vec![7, 8]);
     assert_eq!((n, g.pages, g.capped.is_some()), (1, 1, false));
+}
+
+/// `fetch_all` reads pages 2… in parallel; the group must come out exactly
+/// as the one-after-another read gives it.
+fn check_parallel(size: u64, page_size: u32, page_limit: u32) {
+    let _lock = cache_lock();
+    let sim = Simulator::start(scenario(&[], &[(GROUP, size)]));
+    let mut s = settings();
+    s.max_response_bytes = 16 << 20;
+    s.page_size = page_size;
+    s.page_limit = page_limit;
+    s.concurrency = 8;
+    let api = api(&sim, &s);
+    let mut n = 0;
+    let one_by_one = upstream::group(&api, GROUP as i64, page_size, page_limit, &mut n);
+    sim.clear_requests();
+    let f = fetch::fetch_all(&api, &[], &[GROUP as i64, GROUP as i64], &s);
+    assert_eq!(
+        f.groups[&(GROUP as i64)],
+        one_by_one,
+        "{size}/{page_size}/{page_limit}"
+    );
+    assert_eq!(f.cost.requests, n, "the same pages, each once");
+    let mut sent: Vec<(String, String)> = paths(&sim);
+    sent.sort();
+    let mut want: Vec<(String, String)> = (1..=n)
+        .map(|p| {
+            (
+                resources_path(GROUP),
+                format!("results={page_size}&page={p}"),
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(sent, want);
+    fetch::forget(Some(&[GROUP as i64]));
+}
+
+#[test]
+fn pages_read_in_parallel_merge_in_order() {
+    check_parallel(45, 10, 25);
+    check_parallel(1000, 200, 25);
+    check_parallel(45, 10, 3);
+    check_parallel(7, 10, 25);
+}
+
+#[test]
+fn a_later_page_failing_in_parallel_makes_the_group_transient() {
+    let _lock = cache_lock();
+    let sim = Simulator::start(scenario(&[], &[(GROUP, 45)]));
+    let s = Settings {
+        page_size: 10,
+        concurrency: 8,
+        ..settings()
+    };
+    sim.set_faults(
+        json!([{"route": "resources", "id": GROUP, "page": 4, "action": {"status": 404}}]),
+    );
+    let f = fetch::fetch_all(&api(&sim, &s), &[], &[GROUP as i64], &s);
+    let why = transient(&f.groups[&(GROUP as i64)]);
+    assert!(why.contains("page 4"), "{why}");
+    assert_eq!(f.cost.requests, 5);
+    // Transient is never cached: the next run reads again.
+    sim.clear_faults();
+    let again = fetch::fetch_all(&api(&sim, &s), &[], &[GROUP as i64], &s);
+    assert_eq!(
+        entry_ids(&found_group(&again.groups[&(GROUP as i64)]).entries),
+        (1..=45).collect::<Vec<_>>()
+    );
+    fetch::forget(Some(&[GROUP as i64]));
 }
