@@ -8,7 +8,7 @@ packages=(
   libclang-dev clang pkg-config
   phpunit php-illuminate-database
   mariadb-server mariadb-client
-  chromium
+  chromium valgrind
 )
 
 missing=()

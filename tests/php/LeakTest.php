@@ -1,0 +1,129 @@
+<?php
+
+declare(strict_types=1);
+
+namespace VfStock\Tests;
+
+use PHPUnit\Framework\TestCase;
+
+/**
+ * A callback that calls exit(), dies of a fatal error or throws must not
+ * make the extension leak or touch freed memory (SPEC §5: the PHP process
+ * never crashes; a bailout is resumed only after the refresh's Rust values
+ * are dropped). Checked under valgrind's memcheck in a child PHP.
+ */
+final class LeakTest extends TestCase
+{
+    use SharedSimulator;
+
+    private const TOKEN = 'leak-test-token';
+
+    /** @return array<string, mixed> */
+    private static function scenario(): array
+    {
+        return [
+            'tokens' => [self::TOKEN => ['compute']],
+            'packages' => ['7' => Fleet::package()],
+            'groups' => ['3' => ['name' => 'A', 'hypervisors' => Fleet::hypervisors(3)]],
+        ];
+    }
+
+    /** @return array<string, array{string, int}> */
+    public static function endings(): array
+    {
+        return [
+            'exit() in db.write' => ['exit', 3],
+            'a fatal error in db.write' => ['fatal', 255],
+            'an exception from db.write' => ['throw', 255],
+            'an exception from log' => ['log', 255],
+        ];
+    }
+
+    /** @dataProvider endings */
+    public function testACallbackEndingTheScriptLeaksNothingOfOurs(string $mode, int $exitCode): void
+    {
+        if (!is_executable('/usr/bin/valgrind')) {
+            self::markTestSkipped('valgrind is not installed (make setup installs it)');
+        }
+        $script = tempnam(sys_get_temp_dir(), 'vfstock-leak-') . '.php';
+        file_put_contents($script, self::child());
+        $so = dirname(__DIR__, 2) . '/target/release/libvfstock.so';
+        $command = [
+            '/usr/bin/valgrind', '--leak-check=full', '--errors-for-leak-kinds=none', '--num-callers=40',
+            PHP_BINARY, '-n', '-d', "extension={$so}", $script, self::sim()->url(), self::TOKEN, $mode,
+        ];
+        $env = ['USE_ZEND_ALLOC' => '0', 'ZEND_DONT_UNLOAD_MODULES' => '1', 'PATH' => (string) getenv('PATH')];
+        $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+        self::assertIsResource($process);
+        $stdout = (string) stream_get_contents($pipes[1]);
+        $report = (string) stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        $code = proc_close($process);
+        unlink($script);
+
+        self::assertSame($exitCode, $code, $stdout . $report);
+        self::assertStringContainsString("wrote 1\n", $stdout, 'the first product was written before the end');
+        self::assertMatchesRegularExpression('/ERROR SUMMARY: 0 errors/', $report, 'no invalid read or write');
+        self::assertSame([], self::ourDefiniteLosses($report), 'no definitely lost block was allocated by vfstock');
+    }
+
+    /**
+     * The loss records valgrind calls "definitely lost" whose allocation
+     * stack passes through the extension. PHP itself leaks the compiled
+     * script on a fatal error; that is not ours.
+     *
+     * @return list<string>
+     */
+    private static function ourDefiniteLosses(string $report): array
+    {
+        $ours = [];
+        foreach (preg_split('/^==\d+== $/m', $report) ?: [] as $record) {
+            if (str_contains($record, 'definitely lost in loss record') && str_contains($record, 'libvfstock')) {
+                $ours[] = trim($record);
+            }
+        }
+
+        return $ours;
+    }
+
+    private static function child(): string
+    {
+        return <<<'PHP'
+<?php
+[, $url, $token, $mode] = $argv;
+$rows = [];
+foreach ([1, 2] as $id) {
+    $rows[] = ['id' => $id, 'servertype' => 'VirtFusionDirect', 'stockcontrol' => 1, 'qty' => 0,
+        'configoption1' => '3', 'configoption2' => '7'];
+}
+$writes = 0;
+vf_stock_refresh([
+    'api' => ['url' => $url, 'token' => $token],
+    'db' => [
+        'products' => fn (?array $ids) => $rows,
+        'write' => function (int $pid, int $qty) use (&$writes, $mode): void {
+            if (++$writes === 1) {
+                echo "wrote 1\n";
+                return;
+            }
+            match ($mode) {
+                'exit' => exit(3),
+                'fatal' => trigger_error('fatal in a callback', E_USER_ERROR),
+                'throw' => throw new \DomainException('thrown by a callback'),
+                default => null,
+            };
+        },
+    ],
+    'log' => function (string $action) use ($mode): void {
+        if ($mode === 'log' && $action === 'qty') {
+            static $seen = 0;
+            if (++$seen === 2) {
+                throw new \DomainException('thrown by log');
+            }
+        }
+    },
+]);
+PHP;
+    }
+}
