@@ -11,6 +11,8 @@ use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use crate::core::value::truncate;
+
 /// Deeper than any panel document; also stops a self-referencing array.
 pub const MAX_DEPTH: usize = 128;
 
@@ -99,7 +101,12 @@ impl<'de> Deserializer<'de> for ZvalDe<'de> {
             DataType::True => visitor.visit_bool(true),
             DataType::False => visitor.visit_bool(false),
             DataType::Long => visitor.visit_i64(zv.long().unwrap_or(0)),
-            DataType::Double => visitor.visit_f64(zv.double().unwrap_or(0.0)),
+            DataType::Double => match zv.double().unwrap_or(0.0) {
+                f if f.is_finite() => visitor.visit_f64(f),
+                // JSON has no NaN or infinity: they read as the integer
+                // they truncate to (NaN 0, ±INF saturated).
+                f => visitor.visit_i64(truncate(f)),
+            },
             DataType::String => match zv.zend_str() {
                 Some(s) => match std::str::from_utf8(s.as_bytes()) {
                     Ok(text) => visitor.visit_borrowed_str(text),
@@ -184,7 +191,8 @@ impl<'de> MapAccess<'de> for Map<'de> {
     }
 }
 
-/// A map key, read in place: the key zval only lives for this call.
+/// A map key, read in place: the key zval only lives for this call. Keys
+/// are always strings, as in JSON (`7` → `"7"`).
 struct KeyDe<'k>(&'k Zval);
 
 impl<'de> Deserializer<'de> for KeyDe<'_> {
@@ -192,7 +200,7 @@ impl<'de> Deserializer<'de> for KeyDe<'_> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         if let Some(n) = self.0.long() {
-            return visitor.visit_i64(n);
+            return visitor.visit_string(n.to_string());
         }
         match self.0.zend_str().map(|s| s.as_bytes()) {
             Some(bytes) => match std::str::from_utf8(bytes) {
