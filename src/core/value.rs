@@ -4,7 +4,10 @@
 //! floats or numeric strings. Every reader here is total: it never fails and
 //! never panics, because one odd field must not take a product offline.
 
+use serde::Deserialize;
 use serde_json::Value;
+
+use super::input::{Flag, Num};
 
 /// Reads a numeric string the way PHP's `is_numeric` does (surrounding
 /// whitespace allowed, decimal or exponent forms), truncating toward zero and
@@ -36,27 +39,16 @@ pub fn truncate(f: f64) -> i64 {
 }
 
 /// A JSON value read as a number: integer, float or numeric string; anything
-/// else (including a missing key, `null`, a bool, a list) reads as 0.
+/// else (including a missing key, `null`, a bool, a list) reads as 0. The
+/// rules are [`Num`]'s, so a `Value` and streamed JSON read alike.
 pub fn num(v: &Value) -> i64 {
-    match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_u64().map(|_| i64::MAX))
-            .unwrap_or_else(|| truncate(n.as_f64().unwrap_or(0.0))),
-        Value::String(s) => parse_numeric(s).unwrap_or(0),
-        _ => 0,
-    }
+    Num::deserialize(v).map_or(0, |n| n.0)
 }
 
 /// A JSON value read as a flag: `true`, a non-zero number, or a non-empty
-/// string other than `"0"`.
+/// string other than `"0"` ([`Flag`]'s rules).
 pub fn flag(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => str_flag(s),
-        _ => false,
-    }
+    Flag::deserialize(v).is_ok_and(|f| f.0)
 }
 
 /// The string rule of [`flag`], shared with the streaming reader.
