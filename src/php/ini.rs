@@ -7,7 +7,6 @@ use ext_php_rs::ffi::{zend_ini_entry, zend_string};
 use ext_php_rs::flags::IniEntryPermission;
 use ext_php_rs::zend::{ExecutorGlobals, IniEntryDef, IniEntryDefs};
 
-use crate::core::value::parse_numeric;
 use crate::shell::settings::{seconds, Settings};
 
 type OnModify = unsafe extern "C" fn(
@@ -107,13 +106,13 @@ pub fn get(name: &str) -> Option<String> {
     }
 }
 
+/// A numeric setting; `number_check` let only finite numbers ≥ 0 in.
 fn number(name: &str) -> Option<f64> {
-    let text = get(name)?;
-    let t = text.trim();
-    t.parse::<f64>()
+    get(name)?
+        .trim()
+        .parse::<f64>()
         .ok()
         .filter(|f| f.is_finite())
-        .or_else(|| parse_numeric(t).map(|n| n as f64))
 }
 
 fn count(name: &str, default: u64, max: u64) -> u64 {
