@@ -1,9 +1,6 @@
 //! How many VPSes one resource cell holds, and the safety buffer.
 
-use serde_json::Value;
-
-use super::input::{Cell, Obj};
-use super::value::{num, parse_numeric};
+use super::input::Setting;
 
 /// A count of VPSes, or no limit at all.
 ///
@@ -36,7 +33,7 @@ impl Fit {
 }
 
 /// The safety buffer: a whole percent of each cell's `max` kept free.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Buffer(u8);
 
 impl Buffer {
@@ -48,20 +45,11 @@ impl Buffer {
         Buffer(p.clamp(0, 100) as u8)
     }
 
-    /// Reads a product's buffer setting (`configoption7`): blank or not
-    /// numeric means the default; any number is read as a whole percent
-    /// (`12.5` → 12) and clamped.
-    pub fn from_setting(v: &Value) -> Buffer {
-        let numeric = match v {
-            Value::Number(_) => true,
-            Value::String(s) => parse_numeric(s).is_some(),
-            _ => false,
-        };
-        if numeric {
-            Buffer::percent(num(v))
-        } else {
-            Buffer::DEFAULT
-        }
+    /// A product's buffer setting (`configoption7`): blank or not numeric
+    /// means the default; any number is a whole percent (`12.5` → 12),
+    /// clamped.
+    pub fn from_setting(s: Setting) -> Buffer {
+        s.0.map_or(Buffer::DEFAULT, Buffer::percent)
     }
 
     pub fn get(self) -> u8 {
@@ -76,30 +64,34 @@ impl Buffer {
     }
 }
 
-/// How many VPSes needing `need` of this cell fit in it (SPEC §3 `fit`).
+/// A resource cell `{max, free}` as the core keeps it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Quota {
+    pub max: i64,
+    pub free: i64,
+}
+
+/// How many VPSes needing `need` of this cell fit in it;
+/// `None` is a cell that is missing or not an object.
 ///
 /// The buffer is a share of `max`, not of `free`: free shrinks as the
 /// hypervisor fills, and a reserve that shrank with it would protect nothing.
-pub fn fit(cell: &Obj<Cell>, need: i64, buffer: Buffer) -> Fit {
+pub fn fit(cell: Option<Quota>, need: i64, buffer: Buffer) -> Fit {
     if need <= 0 {
         return Fit::Unlimited;
     }
-    let Some(cell) = cell.get() else {
-        return Fit::Finite(0);
-    };
-    fit_cell(cell, need, buffer)
+    match cell {
+        None => Fit::Finite(0),
+        Some(q) => fit_quota(q, 0, need, buffer),
+    }
 }
 
-/// [`fit`] for a cell known to be an object.
-pub fn fit_cell(cell: &Cell, need: i64, buffer: Buffer) -> Fit {
-    if need <= 0 {
+/// [`fit`] for a cell of which `taken` has already been placed.
+pub fn fit_quota(q: Quota, taken: i64, need: i64, buffer: Buffer) -> Fit {
+    if need <= 0 || q.max <= 0 {
         return Fit::Unlimited;
     }
-    let max = cell.max.0;
-    if max <= 0 {
-        return Fit::Unlimited;
-    }
-    let avail = i128::from(cell.free.0) - i128::from(buffer.reserve(max));
+    let avail = i128::from(q.free) - i128::from(taken) - i128::from(buffer.reserve(q.max));
     if avail <= 0 {
         Fit::Finite(0)
     } else {
@@ -111,64 +103,66 @@ pub fn fit_cell(cell: &Cell, need: i64, buffer: Buffer) -> Fit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::input::Num;
 
-    fn cell(max: i64, free: i64) -> Obj<Cell> {
-        Obj::Object(Cell {
-            max: Num(max),
-            free: Num(free),
-            ..Cell::default()
-        })
+    fn cell(max: i64, free: i64) -> Option<Quota> {
+        Some(Quota { max, free })
     }
 
     #[test]
     fn zero_need_is_unlimited() {
-        assert_eq!(fit(&Obj::NotObject, 0, Buffer::DEFAULT), Fit::Unlimited);
-        assert_eq!(fit(&cell(100, 0), -5, Buffer::DEFAULT), Fit::Unlimited);
+        assert_eq!(fit(None, 0, Buffer::DEFAULT), Fit::Unlimited);
+        assert_eq!(fit(cell(100, 0), -5, Buffer::DEFAULT), Fit::Unlimited);
     }
 
     #[test]
     fn missing_cell_fits_nothing() {
-        assert_eq!(fit(&Obj::NotObject, 1, Buffer::DEFAULT), Fit::Finite(0));
+        assert_eq!(fit(None, 1, Buffer::DEFAULT), Fit::Finite(0));
     }
 
     #[test]
     fn no_quota_is_unlimited_even_with_negative_free() {
-        assert_eq!(fit(&cell(0, -50), 1, Buffer::DEFAULT), Fit::Unlimited);
-        assert_eq!(fit(&cell(-1, 10), 1, Buffer::DEFAULT), Fit::Unlimited);
+        assert_eq!(fit(cell(0, -50), 1, Buffer::DEFAULT), Fit::Unlimited);
+        assert_eq!(fit(cell(-1, 10), 1, Buffer::DEFAULT), Fit::Unlimited);
     }
 
     #[test]
     fn buffer_is_a_share_of_max_rounded_up() {
         // max 1000, 10% → reserve 100; free 600 → 500 / 100 = 5.
         assert_eq!(
-            fit(&cell(1000, 600), 100, Buffer::percent(10)),
+            fit(cell(1000, 600), 100, Buffer::percent(10)),
             Fit::Finite(5)
         );
         // max 1001, 10% → reserve ceil(100.1) = 101; 600 − 101 = 499 → 4.
         assert_eq!(
-            fit(&cell(1001, 600), 100, Buffer::percent(10)),
+            fit(cell(1001, 600), 100, Buffer::percent(10)),
             Fit::Finite(4)
         );
         assert_eq!(
-            fit(&cell(1000, 600), 100, Buffer::percent(0)),
+            fit(cell(1000, 600), 100, Buffer::percent(0)),
             Fit::Finite(6)
         );
         assert_eq!(
-            fit(&cell(1000, 1000), 1, Buffer::percent(100)),
+            fit(cell(1000, 1000), 1, Buffer::percent(100)),
             Fit::Finite(0)
         );
     }
 
     #[test]
     fn nothing_available_fits_zero() {
+        assert_eq!(fit(cell(1000, 100), 1, Buffer::percent(10)), Fit::Finite(0));
+        assert_eq!(fit(cell(1000, -5), 1, Buffer::percent(0)), Fit::Finite(0));
+        assert_eq!(fit(cell(1000, 99), 100, Buffer::percent(0)), Fit::Finite(0));
+    }
+
+    #[test]
+    fn what_was_taken_comes_off_free() {
+        let q = Quota {
+            max: 1000,
+            free: 600,
+        };
+        assert_eq!(fit_quota(q, 200, 100, Buffer::percent(10)), Fit::Finite(3));
         assert_eq!(
-            fit(&cell(1000, 100), 1, Buffer::percent(10)),
-            Fit::Finite(0)
-        );
-        assert_eq!(fit(&cell(1000, -5), 1, Buffer::percent(0)), Fit::Finite(0));
-        assert_eq!(
-            fit(&cell(1000, 99), 100, Buffer::percent(0)),
+            fit_quota(q, i64::MAX, 1, Buffer::percent(0)),
             Fit::Finite(0)
         );
     }
@@ -178,40 +172,31 @@ mod tests {
         assert_eq!(Buffer::percent(100).reserve(i64::MAX), i64::MAX);
         assert_eq!(Buffer::percent(50).reserve(i64::MAX), i64::MAX / 2 + 1);
         assert_eq!(
-            fit(&cell(i64::MAX, i64::MAX), 1, Buffer::percent(0)),
+            fit(cell(i64::MAX, i64::MAX), 1, Buffer::percent(0)),
             Fit::Finite(i64::MAX)
         );
         assert_eq!(
-            fit(&cell(i64::MAX, i64::MIN), 1, Buffer::percent(100)),
+            fit(cell(i64::MAX, i64::MIN), 1, Buffer::percent(100)),
             Fit::Finite(0)
         );
         assert_eq!(
-            fit(&cell(1, i64::MAX), i64::MAX, Buffer::percent(0)),
+            fit(cell(1, i64::MAX), i64::MAX, Buffer::percent(0)),
             Fit::Finite(1)
         );
     }
 
     #[test]
     fn buffer_settings() {
-        use serde_json::json;
-        for (v, b) in [
-            (json!(null), 10),
-            (json!(""), 10),
-            (json!("  "), 10),
-            (json!("abc"), 10),
-            (json!(true), 10),
-            (json!([5]), 10),
-            (json!(0), 0),
-            (json!("0"), 0),
-            (json!(25), 25),
-            (json!("12.5"), 12),
-            (json!(12.9), 12),
-            (json!(" 7 "), 7),
-            (json!(-5), 0),
-            (json!("150"), 100),
-            (json!(1e300), 100),
+        for (s, b) in [
+            (None, 10),
+            (Some(0), 0),
+            (Some(25), 25),
+            (Some(12), 12),
+            (Some(-5), 0),
+            (Some(150), 100),
+            (Some(i64::MAX), 100),
         ] {
-            assert_eq!(Buffer::from_setting(&v).get(), b, "{v}");
+            assert_eq!(Buffer::from_setting(Setting(s)).get(), b, "{s:?}");
         }
     }
 

@@ -1,32 +1,82 @@
-//! One hypervisor group's capacity for one package.
+//! One hypervisor group's capacity for one kind of VPS.
 
-use serde_json::Value;
+use super::fit::Fit;
+use super::hypervisor::{evaluate, Hypervisor, Needs, Row, Taken};
+use super::input::Setting;
 
-use super::fit::{Buffer, Fit};
-use super::hypervisor::{evaluate, Row};
-use super::input::{Entry, Obj, Package};
-use super::value::num;
-
-/// How many IPv4 addresses each VPS needs (never less than one).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How many IPv4 addresses each VPS needs; 0 is an IPv6-only plan, which
+/// IPv4 never limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ipv4Need(i64);
 
 impl Ipv4Need {
     pub const ONE: Ipv4Need = Ipv4Need(1);
 
-    /// Any count; below one (blank, zero, negative) means one.
+    /// Any count ≥ 0; a negative one means one.
     pub fn new(k: i64) -> Ipv4Need {
-        Ipv4Need(k.max(1))
+        Ipv4Need(if k < 0 { 1 } else { k })
     }
 
-    /// Reads a product's IPv4 setting (`configoption3`) like any number:
-    /// blank or below one means one.
-    pub fn from_setting(v: &Value) -> Ipv4Need {
-        Ipv4Need::new(num(v))
+    /// A product's IPv4 setting (`configoption3`): blank, not numeric or
+    /// below zero means one; zero means none (IPv6-only, as the
+    /// VirtFusionDirect module offers).
+    pub fn from_setting(s: Setting) -> Ipv4Need {
+        s.0.map_or(Ipv4Need::ONE, Ipv4Need::new)
     }
 
     pub fn get(self) -> i64 {
         self.0
+    }
+}
+
+/// Where a group's hypervisors draw their IPv4 addresses from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Ipv4Pool {
+    /// One pool shared by the group (the design notes' rule): the group is
+    /// capped by the largest report, never the sum of them.
+    #[default]
+    Group,
+    /// Each hypervisor has its own block: only the per-hypervisor axes limit.
+    Hypervisor,
+}
+
+impl Ipv4Pool {
+    /// `'group'` or `'hypervisor'`.
+    pub fn parse(s: &str) -> Option<Ipv4Pool> {
+        match s {
+            "group" => Some(Ipv4Pool::Group),
+            "hypervisor" => Some(Ipv4Pool::Hypervisor),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ipv4Pool::Group => "group",
+            Ipv4Pool::Hypervisor => "hypervisor",
+        }
+    }
+}
+
+/// What placement has taken from a group: per hypervisor (in the group's
+/// order), and from its shared IPv4 pool.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupTaken {
+    pub hypervisors: Vec<Taken>,
+    /// Addresses drawn from the shared pool (`Ipv4Pool::Group`).
+    pub shared_ipv4: i64,
+}
+
+impl GroupTaken {
+    pub fn for_group(len: usize) -> GroupTaken {
+        GroupTaken {
+            hypervisors: vec![Taken::default(); len],
+            shared_ipv4: 0,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shared_ipv4 == 0 && self.hypervisors.iter().all(|t| t == &Taken::default())
     }
 }
 
@@ -35,8 +85,13 @@ impl Ipv4Need {
 pub struct GroupCapacity {
     /// `min(sum, ipv4Cap)`; `Unlimited` means unbounded.
     pub fits: Fit,
-    /// `None`: no eligible hypervisor reported IPv4.
+    /// The saturating sum of the eligible hypervisors' fits, before the cap.
+    pub sum: Fit,
+    /// `None`: no group cap (none reported, IPv6-only, or per-hypervisor pools).
     pub ipv4_cap: Option<i64>,
+    /// The shared pool's free addresses (after placement), when it is one
+    /// and some eligible hypervisor reports it.
+    pub ipv4_free: Option<i64>,
     pub rows: Vec<Row>,
 }
 
@@ -44,40 +99,60 @@ impl GroupCapacity {
     pub fn unbounded(&self) -> bool {
         self.fits == Fit::Unlimited
     }
+
+    /// Whether the shared IPv4 pool, not the hypervisors, sets what it fits.
+    pub fn ipv4_binds(&self) -> bool {
+        self.ipv4_cap.is_some_and(|cap| Fit::Finite(cap) < self.sum)
+    }
 }
 
-/// SPEC §3 "One group".
+/// The largest IPv4 report of the group's eligible hypervisors: what a
+/// shared pool holds before anything is placed.
+pub fn shared_ipv4(hvs: &[Hypervisor]) -> Option<i64> {
+    hvs.iter()
+        .filter(|h| h.eligible.is_ok())
+        .filter_map(|h| h.ipv4_free)
+        .max()
+}
+
+/// "One group", after what `taken` records (placement of pending
+/// orders), if anything.
 ///
-/// IPv4 is one pool per group that every hypervisor reports identically, so
-/// the cap is the *maximum* report, never the sum: summing counted the same
+/// With a shared pool every hypervisor reports the same free count, so the
+/// cap is the *maximum* report, never the sum: summing counted the same
 /// addresses once per hypervisor.
 pub fn group_capacity(
-    entries: &[Obj<Entry>],
-    package: &Package,
-    ipv4: Ipv4Need,
-    buffer: Buffer,
+    hvs: &[Hypervisor],
+    needs: &Needs,
+    pool: Ipv4Pool,
+    taken: Option<&GroupTaken>,
 ) -> GroupCapacity {
-    let rows: Vec<Row> = entries
+    let rows: Vec<Row> = hvs
         .iter()
-        .map(|e| evaluate(e, package, buffer))
+        .enumerate()
+        .map(|(i, h)| evaluate(h, needs, taken.and_then(|t| t.hypervisors.get(i))))
         .collect();
     let sum = rows
         .iter()
         .filter(|r| r.outcome.is_ok())
         .fold(Fit::Finite(0), |acc, r| acc.saturating_add(r.fits()));
-    let ipv4_cap = rows
-        .iter()
-        .filter(|r| r.outcome.is_ok())
-        .filter_map(|r| r.ipv4_free)
-        .map(|free| free.max(0) / ipv4.get())
-        .max();
+    let k = needs.ipv4.get();
+    let ipv4_free = match pool {
+        Ipv4Pool::Group => {
+            shared_ipv4(hvs).map(|free| free.saturating_sub(taken.map_or(0, |t| t.shared_ipv4)))
+        }
+        Ipv4Pool::Hypervisor => None,
+    };
+    let ipv4_cap = ipv4_free.filter(|_| k >= 1).map(|left| left.max(0) / k);
     let fits = match ipv4_cap {
         Some(cap) => sum.min(Fit::Finite(cap)),
         None => sum,
     };
     GroupCapacity {
         fits,
+        sum,
         ipv4_cap,
+        ipv4_free,
         rows,
     }
 }

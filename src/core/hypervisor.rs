@@ -1,10 +1,17 @@
-//! One hypervisor's capacity for one package, with the breakdown an operator
-//! reads to see what holds a product down.
+//! One hypervisor's capacity for one kind of VPS, with the breakdown an
+//! operator reads to see what holds a product down.
+//!
+//! A group's entries are read into compact [`Hypervisor`]s once (that is
+//! what the caches keep); a hypervisor is then evaluated for any [`Needs`],
+//! optionally after what placement has already [`Taken`] from it.
 
-use std::borrow::Cow;
+use std::sync::Arc;
 
-use super::fit::{fit, fit_cell, Buffer, Fit};
-use super::input::{Entry, Obj, Package, Resources};
+use super::fit::{fit_quota, Buffer, Fit, Quota};
+use super::group::Ipv4Need;
+use serde::{Deserialize, Deserializer};
+
+use super::input::{Cell, Entry, LocalPool, Obj, Package, Pool};
 
 /// Why a hypervisor contributes nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,12 +33,14 @@ impl Skip {
     }
 }
 
-/// The resource that limits a hypervisor.
+/// The resource that limits a hypervisor, in the order ties are broken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Axis {
     Memory,
     Cpu,
     Storage,
+    Servers,
+    Ipv4,
 }
 
 impl Axis {
@@ -40,15 +49,260 @@ impl Axis {
             Axis::Memory => "memory",
             Axis::Cpu => "cpu",
             Axis::Storage => "storage",
+            Axis::Servers => "servers",
+            Axis::Ipv4 => "ipv4",
         }
     }
 }
 
-/// The storage axis: how many fit and in which pool.
+/// Where a storage pool sits in the panel's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StorageFit {
-    pub fit: Fit,
-    pub pool: Option<Cow<'static, str>>,
+pub enum PoolName {
+    /// `resources.localStorage`, the default mountpoint.
+    Local,
+    /// An `otherStorage` entry with a name.
+    Named(Arc<str>),
+    /// An `otherStorage` entry without one: `otherStorage[i]`.
+    Index(usize),
+}
+
+impl std::fmt::Display for PoolName {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            PoolName::Local => f.write_str("localStorage"),
+            PoolName::Named(n) => f.write_str(n),
+            PoolName::Index(i) => write!(f, "otherStorage[{i}]"),
+        }
+    }
+}
+
+/// A storage pool of a hypervisor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoragePool {
+    pub name: PoolName,
+    pub storage_type: i64,
+    pub enabled: bool,
+    pub quota: Quota,
+}
+
+/// How a hypervisor limits its server count (`resources.servers`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slots {
+    /// Absent or null: an older panel, no limit.
+    Unreported,
+    /// Present: a cell, or `None` when it is not an object (fits nothing).
+    Cell(Option<Quota>),
+}
+
+/// One hypervisor of a group, as the core keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hypervisor {
+    pub id: i64,
+    pub name: Arc<str>,
+    /// `Err` when it contributes nothing.
+    pub eligible: Result<(), Skip>,
+    pub memory: Option<Quota>,
+    pub cpu: Option<Quota>,
+    /// The default mountpoint first (when it is an object), then each
+    /// `otherStorage` entry that is an object.
+    pub pools: Vec<StoragePool>,
+    pub slots: Slots,
+    /// `network.total.ipv4.free`, when reported.
+    pub ipv4_free: Option<i64>,
+}
+
+fn quota(cell: &Obj<Cell>) -> Option<Quota> {
+    cell.get().map(|c| Quota {
+        max: c.max.0,
+        free: c.free.0,
+    })
+}
+
+fn storage_pool(pool: Pool, name: PoolName) -> StoragePool {
+    StoragePool {
+        name,
+        storage_type: pool.storage_type.0,
+        enabled: pool.enabled.0,
+        quota: Quota {
+            max: pool.max.0,
+            free: pool.free.0,
+        },
+    }
+}
+
+fn local_pool(pool: LocalPool) -> StoragePool {
+    StoragePool {
+        name: PoolName::Local,
+        storage_type: pool.storage_type.0,
+        enabled: pool.enabled.0,
+        quota: Quota {
+            max: pool.max.0,
+            free: pool.free.0,
+        },
+    }
+}
+
+/// An element of a group's `data` list, read straight into a hypervisor.
+impl<'de> Deserialize<'de> for Hypervisor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Obj::<Entry>::deserialize(d).map(Hypervisor::from_entry)
+    }
+}
+
+impl Hypervisor {
+    /// Reads one element of a group's `data` list.
+    pub fn from_entry(entry: Obj<Entry>) -> Hypervisor {
+        let entry = entry.into_inner().unwrap_or_default();
+        let info = entry.hypervisor.into_inner();
+        let (id, name) = info
+            .as_ref()
+            .map_or((0, Arc::from("")), |h| (h.id.0, Arc::clone(&h.name.0)));
+        let (Some(hv), Some(res)) = (info, entry.resources.into_inner()) else {
+            return Hypervisor::skipped(id, name, Skip::Malformed);
+        };
+        let eligible = if !hv.enabled.0 {
+            Err(Skip::Disabled)
+        } else if !hv.commissioned.0 {
+            Err(Skip::NotCommissioned)
+        } else if hv.prohibit.0 {
+            Err(Skip::Prohibited)
+        } else {
+            Ok(())
+        };
+        if let Err(skip) = eligible {
+            return Hypervisor::skipped(id, name, skip);
+        }
+        let ipv4_free = res.ipv4_free();
+        let mut pools = Vec::new();
+        if let Some(local) = res.local_storage.into_inner() {
+            pools.push(local_pool(local));
+        }
+        for (i, pool) in res.other_storage.into_items().into_iter().enumerate() {
+            if let Some(pool) = pool.into_inner() {
+                let name = if pool.name.0.is_empty() {
+                    PoolName::Index(i)
+                } else {
+                    PoolName::Named(Arc::clone(&pool.name.0))
+                };
+                pools.push(storage_pool(pool, name));
+            }
+        }
+        Hypervisor {
+            id,
+            name,
+            eligible,
+            memory: quota(&res.memory),
+            cpu: quota(&res.cpu_cores),
+            pools,
+            slots: match &res.servers {
+                None => Slots::Unreported,
+                Some(cell) => Slots::Cell(quota(cell)),
+            },
+            ipv4_free,
+        }
+    }
+
+    fn skipped(id: i64, name: Arc<str>, skip: Skip) -> Hypervisor {
+        Hypervisor {
+            id,
+            name,
+            eligible: Err(skip),
+            memory: None,
+            cpu: None,
+            pools: Vec::new(),
+            slots: Slots::Unreported,
+            ipv4_free: None,
+        }
+    }
+
+    /// Roughly what this hypervisor occupies in memory, for byte-bounded caches.
+    pub fn weight(&self) -> usize {
+        let names: usize = self
+            .pools
+            .iter()
+            .map(|p| match &p.name {
+                PoolName::Named(n) => n.len(),
+                _ => 0,
+            })
+            .sum();
+        std::mem::size_of::<Hypervisor>()
+            + self.name.len()
+            + self.pools.len() * std::mem::size_of::<StoragePool>()
+            + names
+    }
+}
+
+/// What one VPS consumes, and how it is counted: a package's needs (or a
+/// custom configuration's), its IPv4 addresses and its safety buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Needs {
+    pub memory: i64,
+    pub cpu: i64,
+    pub storage: i64,
+    /// `primaryStorageProfile`: a storage *type code*, not a pool id.
+    pub storage_code: i64,
+    pub ipv4: Ipv4Need,
+    pub buffer: Buffer,
+}
+
+impl Needs {
+    pub fn of(package: &Package, ipv4: Ipv4Need, buffer: Buffer) -> Needs {
+        Needs {
+            memory: package.memory.0,
+            cpu: package.cpu_cores.0,
+            storage: package.primary_storage.0,
+            storage_code: package.primary_storage_profile.0,
+            ipv4,
+            buffer,
+        }
+    }
+}
+
+/// What placement has taken from one hypervisor.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Taken {
+    pub memory: i64,
+    pub cpu: i64,
+    pub slots: i64,
+    /// IPv4 addresses taken from the hypervisor's own report.
+    pub ipv4: i64,
+    /// Storage taken per pool, by index into [`Hypervisor::pools`].
+    pub storage: Vec<(usize, i64)>,
+    /// The pool each storage type code was placed in first, and stays in:
+    /// capacity counts one pool per type, so placement may not spread a type
+    /// over several (the checkout check must never exceed the qty).
+    pub pins: Vec<(i64, usize)>,
+}
+
+impl Taken {
+    fn storage(&self, pool: usize) -> i64 {
+        self.storage
+            .iter()
+            .find(|(p, _)| *p == pool)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    fn pin(&self, code: i64) -> Option<usize> {
+        self.pins.iter().find(|(c, _)| *c == code).map(|(_, p)| *p)
+    }
+
+    /// Records one more VPS of `needs` placed in `pool` (when it needs storage).
+    pub fn take(&mut self, needs: &Needs, pool: Option<usize>) {
+        self.memory = self.memory.saturating_add(needs.memory.max(0));
+        self.cpu = self.cpu.saturating_add(needs.cpu.max(0));
+        self.slots = self.slots.saturating_add(1);
+        self.ipv4 = self.ipv4.saturating_add(needs.ipv4.get());
+        let Some(p) = pool else { return };
+        if needs.storage > 0 {
+            match self.storage.iter_mut().find(|(at, _)| *at == p) {
+                Some((_, n)) => *n = n.saturating_add(needs.storage),
+                None => self.storage.push((p, needs.storage)),
+            }
+        }
+        if needs.storage_code > 0 && self.pin(needs.storage_code).is_none() {
+            self.pins.push((needs.storage_code, p));
+        }
+    }
 }
 
 /// What an eligible hypervisor holds, axis by axis.
@@ -57,17 +311,24 @@ pub struct Axes {
     pub memory: Fit,
     pub cpu: Fit,
     pub storage: Fit,
-    pub pool: Option<Cow<'static, str>>,
+    pub servers: Fit,
+    pub ipv4: Fit,
+    /// The storage pool chosen, by index into [`Hypervisor::pools`].
+    pub pool: Option<usize>,
 }
 
 impl Axes {
-    /// `min(memory, cpu, storage)`.
+    /// `min(memory, cpu, storage, servers, ipv4)`.
     pub fn fits(&self) -> Fit {
-        self.memory.min(self.cpu).min(self.storage)
+        self.memory
+            .min(self.cpu)
+            .min(self.storage)
+            .min(self.servers)
+            .min(self.ipv4)
     }
 
-    /// The smallest axis, the first of memory, cpu, storage on a tie;
-    /// `None` when all are unlimited.
+    /// The smallest axis, the first of memory, cpu, storage, servers, ipv4
+    /// on a tie; `None` when all are unlimited.
     pub fn binding(&self) -> Option<Axis> {
         let fits = self.fits();
         if fits == Fit::Unlimited {
@@ -77,6 +338,8 @@ impl Axes {
             (Axis::Memory, self.memory),
             (Axis::Cpu, self.cpu),
             (Axis::Storage, self.storage),
+            (Axis::Servers, self.servers),
+            (Axis::Ipv4, self.ipv4),
         ]
         .into_iter()
         .find(|&(_, f)| f == fits)
@@ -88,9 +351,12 @@ impl Axes {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
     pub id: i64,
-    pub name: String,
+    pub name: Arc<str>,
     pub outcome: Result<Axes, Skip>,
-    /// `network.total.ipv4.free` of an eligible hypervisor, when reported.
+    /// The pool chosen, by name.
+    pub pool: Option<PoolName>,
+    /// The IPv4 addresses an eligible hypervisor reports free (less what
+    /// placement took from it), when it reports them.
     pub ipv4_free: Option<i64>,
 }
 
@@ -101,116 +367,84 @@ impl Row {
     }
 }
 
-/// Evaluates one element of a group's `data` list.
-pub fn evaluate(entry: &Obj<Entry>, package: &Package, buffer: Buffer) -> Row {
-    let Some(entry) = entry.get() else {
-        return skipped(0, String::new(), Skip::Malformed);
+/// Evaluates one hypervisor for `needs`, after what `taken` records.
+pub fn evaluate(hv: &Hypervisor, needs: &Needs, taken: Option<&Taken>) -> Row {
+    let none = Taken::default();
+    let taken = taken.unwrap_or(&none);
+    let row = |outcome, pool, ipv4_free| Row {
+        id: hv.id,
+        name: Arc::clone(&hv.name),
+        outcome,
+        pool,
+        ipv4_free,
     };
-    let (id, name) = entry
-        .hypervisor
-        .get()
-        .map_or((0, String::new()), |h| (h.id.0, h.name.0.clone()));
-    let (Some(hv), Some(res)) = (entry.hypervisor.get(), entry.resources.get()) else {
-        return skipped(id, name, Skip::Malformed);
-    };
-    let skip = if !hv.enabled.0 {
-        Some(Skip::Disabled)
-    } else if !hv.commissioned.0 {
-        Some(Skip::NotCommissioned)
-    } else if hv.prohibit.0 {
-        Some(Skip::Prohibited)
-    } else {
-        None
-    };
-    if let Some(skip) = skip {
-        return skipped(id, name, skip);
+    if let Err(skip) = hv.eligible {
+        return row(Err(skip), None, None);
     }
-    let storage = storage_fit(res, package, buffer);
-    Row {
-        id,
-        name,
-        outcome: Ok(Axes {
-            memory: fit(&res.memory, package.memory.0, buffer),
-            cpu: fit(&res.cpu_cores, package.cpu_cores.0, buffer),
-            storage: storage.fit,
-            pool: storage.pool,
-        }),
-        ipv4_free: res.ipv4_free(),
-    }
+    let b = needs.buffer;
+    let cell = |q: Option<Quota>, used: i64, need: i64| match q {
+        _ if need <= 0 => Fit::Unlimited,
+        None => Fit::Finite(0),
+        Some(q) => fit_quota(q, used, need, b),
+    };
+    let (storage, pool) = storage_fit(hv, needs, taken);
+    let servers = match hv.slots {
+        Slots::Unreported => Fit::Unlimited,
+        Slots::Cell(q) => cell(q, taken.slots, 1),
+    };
+    let ipv4_free = hv.ipv4_free.map(|f| f.saturating_sub(taken.ipv4));
+    let k = needs.ipv4.get();
+    let ipv4 = match ipv4_free {
+        Some(free) if k >= 1 => Fit::Finite(free.max(0) / k),
+        _ => Fit::Unlimited,
+    };
+    let axes = Axes {
+        memory: cell(hv.memory, taken.memory, needs.memory),
+        cpu: cell(hv.cpu, taken.cpu, needs.cpu),
+        storage,
+        servers,
+        ipv4,
+        pool,
+    };
+    let name = pool.map(|p| hv.pools[p].name.clone());
+    row(Ok(axes), name, ipv4_free)
 }
 
-fn skipped(id: i64, name: String, skip: Skip) -> Row {
-    Row {
-        id,
-        name,
-        outcome: Err(skip),
-        ipv4_free: None,
-    }
-}
-
-/// The storage axis (SPEC §3).
+/// The storage axis and the pool it chose.
 ///
 /// `primaryStorageProfile` is a storage *type code* (0 local, 4 mountpoint,
 /// …), not a pool id: matching it against pool ids once zeroed a whole
 /// catalogue. Every pool of that type is a candidate, the default mountpoint
-/// included; a disabled one is skipped, never vetoing an enabled peer.
-pub fn storage_fit(res: &Resources, package: &Package, buffer: Buffer) -> StorageFit {
-    let need = package.primary_storage.0;
+/// included; a disabled one is skipped, never vetoing an enabled peer; on
+/// equal fits the first candidate wins.
+fn storage_fit(hv: &Hypervisor, needs: &Needs, taken: &Taken) -> (Fit, Option<usize>) {
+    let need = needs.storage;
     if need <= 0 {
-        return StorageFit {
-            fit: Fit::Unlimited,
-            pool: None,
-        };
+        return (Fit::Unlimited, None);
     }
-    let code = package.primary_storage_profile.0;
+    let fit_of = |i: usize| fit_quota(hv.pools[i].quota, taken.storage(i), need, needs.buffer);
+    let code = needs.storage_code;
     if code <= 0 {
-        return match res.local_storage.get() {
-            Some(local) if local.enabled.0 => StorageFit {
-                fit: fit_cell(local, need, buffer),
-                pool: Some(Cow::Borrowed("localStorage")),
-            },
-            _ => StorageFit {
-                fit: Fit::Finite(0),
-                pool: None,
-            },
+        return match hv.pools.first() {
+            Some(p) if p.name == PoolName::Local && p.enabled => (fit_of(0), Some(0)),
+            _ => (Fit::Finite(0), None),
         };
     }
-    // `None` stands for the default mountpoint, `Some(i)` for otherStorage[i].
-    let default_pool = res.local_storage.get().map(|p| (None, p));
-    let others = res.other_storage.items().iter().enumerate();
-    let others = others.filter_map(|(i, p)| p.get().map(|p| (Some(i), p)));
-    let mut best: Option<(Fit, Option<usize>)> = None;
-    for (at, pool) in default_pool.into_iter().chain(others) {
-        if pool.storage_type.0 != code || !pool.enabled.0 {
+    if let Some(p) = taken.pin(code) {
+        return (fit_of(p), Some(p));
+    }
+    let mut best: Option<(Fit, usize)> = None;
+    for (i, pool) in hv.pools.iter().enumerate() {
+        if pool.storage_type != code || !pool.enabled {
             continue;
         }
-        let f = fit_cell(pool, need, buffer);
+        let f = fit_of(i);
         if best.is_none_or(|(b, _)| f > b) {
-            best = Some((f, at));
+            best = Some((f, i));
         }
     }
     match best {
-        None => StorageFit {
-            fit: Fit::Finite(0),
-            pool: None,
-        },
-        Some((fit, at)) => StorageFit {
-            fit,
-            pool: Some(pool_name(res, at)),
-        },
-    }
-}
-
-/// `localStorage`, the pool's `name`, or `otherStorage[i]` when it has none.
-fn pool_name(res: &Resources, at: Option<usize>) -> Cow<'static, str> {
-    let Some(i) = at else {
-        return Cow::Borrowed("localStorage");
-    };
-    match res.other_storage.items()[i]
-        .get()
-        .and_then(|p| p.name.as_ref())
-    {
-        Some(n) if !n.0.is_empty() => Cow::Owned(n.0.clone()),
-        _ => Cow::Owned(format!("otherStorage[{i}]")),
+        None => (Fit::Finite(0), None),
+        Some((f, i)) => (f, Some(i)),
     }
 }

@@ -1,19 +1,24 @@
-//! The product rules of SPEC §4: which products vfstock manages, which
+//! The product rules: which products vfstock manages, which
 //! groups a product can be placed in, and what its qty becomes given what
 //! the panel said.
 
-use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::fit::{Buffer, Fit};
-use super::group::{group_capacity, GroupCapacity, Ipv4Need};
-use super::input::{Entry, Obj, Package};
+use super::group::{GroupCapacity, Ipv4Need};
+use super::hypervisor::Needs;
+use super::input::{Package, ProductRow};
+use super::options::Location;
 use super::read::Read;
-use super::value::{flag, num};
 
 /// `tblproducts.servertype` of VirtFusion products.
 pub const SERVER_TYPE: &str = "VirtFusionDirect";
 
-/// The fields of a `tblproducts` row that matter here.
+/// `tblproducts.qty` is a signed 32-bit INT: a larger total is written as this.
+pub const QTY_MAX: i64 = 2_147_483_647;
+
+/// A product as vfstock reads its `tblproducts` row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Product {
     pub id: i64,
@@ -24,33 +29,28 @@ pub struct Product {
     pub default_group: Option<i64>,
     /// `configoption2`: the VirtFusion package id.
     pub package_id: i64,
-    /// `configoption3`: IPv4 addresses per VPS.
+    /// `configoption3`: IPv4 addresses per VPS (0: IPv6-only).
     pub ipv4: Ipv4Need,
     /// `configoption7`: the safety buffer.
     pub buffer: Buffer,
 }
 
 impl Product {
-    /// Reads a row (as JSON data); `None` when it has no usable id.
-    pub fn from_row(row: &Value) -> Option<Product> {
-        let field = |k: &str| row.get(k).unwrap_or(&Value::Null);
-        let id = num(field("id"));
+    /// Reads a row; `None` when it has no usable id.
+    pub fn from_row(row: &ProductRow) -> Option<Product> {
+        let id = row.id.0;
         if id <= 0 {
             return None;
         }
         Some(Product {
             id,
-            server_type: match field("servertype") {
-                Value::String(s) => s.trim().to_owned(),
-                _ => String::new(),
-            },
-            stock_control: flag(field("stockcontrol"))
-                || field("stockcontrol").as_str() == Some("on"),
-            qty: num(field("qty")),
-            default_group: group_id(field("configoption1")),
-            package_id: num(field("configoption2")),
-            ipv4: Ipv4Need::from_setting(field("configoption3")),
-            buffer: Buffer::from_setting(field("configoption7")),
+            server_type: row.server_type.0.trim().to_owned(),
+            stock_control: row.stock_control.0,
+            qty: row.qty.0,
+            default_group: row.configoption1.0.filter(|&g| g > 0),
+            package_id: row.configoption2.0,
+            ipv4: Ipv4Need::from_setting(row.configoption3),
+            buffer: Buffer::from_setting(row.configoption7),
         })
     }
 
@@ -70,11 +70,16 @@ impl Product {
         None
     }
 
+    /// Whether a refresh reads the panel for it: managed, with a package.
+    pub fn wants_panel(&self) -> bool {
+        self.skip_reason().is_none() && self.package_id > 0
+    }
+
     /// The groups it can be placed in: the default group, then each
     /// Location sub-option that names one, without duplicates.
-    pub fn groups(&self, locations: &[String]) -> Vec<i64> {
+    pub fn groups(&self, locations: &[Location]) -> Vec<i64> {
         let mut out: Vec<i64> = self.default_group.into_iter().collect();
-        for id in locations.iter().filter_map(|name| location_group(name)) {
+        for id in locations.iter().filter_map(|l| l.group) {
             if !out.contains(&id) {
                 out.push(id);
             }
@@ -83,21 +88,53 @@ impl Product {
     }
 }
 
-/// A value that reads as a group id: an integer > 0.
-fn group_id(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|&id| id > 0)
+/// A product a refresh reports on: its row, or a requested id without one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Listed {
+    Row(Product),
+    NoSuchProduct(i64),
 }
 
-/// The group a Location sub-option names: the part before `|` (`2|Paris` →
-/// 2), trimmed, when it reads as an integer > 0.
-pub fn location_group(name: &str) -> Option<i64> {
-    let value = name.split('|').next().unwrap_or("");
-    group_id(&Value::String(value.to_owned()))
+impl Listed {
+    pub fn id(&self) -> i64 {
+        match self {
+            Listed::Row(p) => p.id,
+            Listed::NoSuchProduct(id) => *id,
+        }
+    }
+
+    pub fn product(&self) -> Option<&Product> {
+        match self {
+            Listed::Row(p) => Some(p),
+            Listed::NoSuchProduct(_) => None,
+        }
+    }
+}
+
+/// The products of a run. With `requested` ids, every one is reported once,
+/// in request order, found or not; rows for other ids are ignored. Without,
+/// the rows in their order. Rows without a usable id are dropped; a
+/// repeated id keeps its first row.
+pub fn catalogue(rows: &[ProductRow], requested: Option<&[i64]>) -> Vec<Listed> {
+    let wanted: Option<HashSet<i64>> = requested.map(|ids| ids.iter().copied().collect());
+    let mut seen = HashSet::new();
+    let products: Vec<Product> = rows
+        .iter()
+        .filter_map(Product::from_row)
+        .filter(|p| wanted.as_ref().is_none_or(|w| w.contains(&p.id)))
+        .filter(|p| seen.insert(p.id))
+        .collect();
+    let Some(ids) = requested else {
+        return products.into_iter().map(Listed::Row).collect();
+    };
+    let mut once = HashSet::new();
+    ids.iter()
+        .filter(|id| once.insert(**id))
+        .map(|id| match products.iter().find(|p| p.id == *id) {
+            Some(p) => Listed::Row(p.clone()),
+            None => Listed::NoSuchProduct(*id),
+        })
+        .collect()
 }
 
 /// What a refresh does with one product.
@@ -120,13 +157,28 @@ impl Status {
     }
 }
 
-/// One group's part in a product's decision.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum GroupOutcome {
-    Ok(GroupCapacity),
+/// What the panel said about a product's package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PackageState {
+    Ok,
     Missing,
-    Transient(String),
+    Disabled,
+    Transient,
 }
+
+impl PackageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackageState::Ok => "ok",
+            PackageState::Missing => "missing",
+            PackageState::Disabled => "disabled",
+            PackageState::Transient => "transient",
+        }
+    }
+}
+
+/// One group's part in a product's decision.
+pub type GroupOutcome = Read<Arc<GroupCapacity>>;
 
 /// The verdict on one product.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,25 +187,37 @@ pub struct Decision {
     /// The qty to hold: `Some` for updated and unchanged.
     pub qty: Option<i64>,
     pub reason: Option<String>,
+    /// `None` when the package was not read (skipped, no package id).
+    pub package: Option<PackageState>,
+    /// What one VPS of it needs, once its package is known.
+    pub needs: Option<Needs>,
     pub groups: Vec<(i64, GroupOutcome)>,
 }
 
 impl Decision {
-    fn untouched(reason: String, groups: Vec<(i64, GroupOutcome)>) -> Decision {
+    pub fn skipped(reason: String) -> Decision {
+        Decision {
+            status: Status::Skipped,
+            qty: None,
+            reason: Some(reason),
+            package: None,
+            needs: None,
+            groups: vec![],
+        }
+    }
+
+    fn untouched(reason: String) -> Decision {
         Decision {
             status: Status::Untouched,
             qty: None,
             reason: Some(reason),
-            groups,
+            package: None,
+            needs: None,
+            groups: vec![],
         }
     }
 
-    fn set(
-        current: i64,
-        qty: i64,
-        reason: Option<String>,
-        groups: Vec<(i64, GroupOutcome)>,
-    ) -> Decision {
+    fn set(current: i64, qty: i64, reason: Option<String>) -> Decision {
         let status = if qty == current {
             Status::Unchanged
         } else {
@@ -163,107 +227,131 @@ impl Decision {
             status,
             qty: Some(qty),
             reason,
-            groups,
+            package: None,
+            needs: None,
+            groups: vec![],
         }
+    }
+
+    fn with(mut self, package: PackageState) -> Decision {
+        self.package = Some(package);
+        self
     }
 }
 
-/// SPEC §4's product table, for a managed product, given its package read
-/// and its groups' reads (in the order of [`Product::groups`]).
+/// the product table for a listed product: its package read, the
+/// groups it can be placed in (see [`Product::groups`]) and, for each, the
+/// group's capacity for the product's needs. `cap` is the largest qty the
+/// store shows (`displayCap`).
 pub fn decide(
-    product: &Product,
+    listed: &Listed,
     package: &Read<Package>,
-    groups: &[(i64, Read<&[Obj<Entry>]>)],
+    groups: &[i64],
+    mut capacity: impl FnMut(i64, &Needs) -> GroupOutcome,
+    cap: Option<i64>,
 ) -> Decision {
+    let product = match listed {
+        Listed::NoSuchProduct(_) => return Decision::skipped("no such product".into()),
+        Listed::Row(p) => p,
+    };
+    if let Some(why) = product.skip_reason() {
+        return Decision::skipped(why);
+    }
     let pid = product.package_id;
     if pid <= 0 {
-        return Decision::untouched(
-            "no VirtFusion package is set (configoption2)".into(),
-            vec![],
-        );
+        return Decision::untouched("no VirtFusion package is set (configoption2)".into());
     }
     let package = match package {
         Read::Transient(why) => {
-            return Decision::untouched(
-                format!("could not read the package, qty left as it was: {why}"),
-                vec![],
-            )
+            return Decision::untouched(format!(
+                "could not read the package, qty left as it was: {why}"
+            ))
+            .with(PackageState::Transient)
         }
         Read::Missing => {
             return Decision::set(
                 product.qty,
                 0,
                 Some(format!("package {pid} no longer exists on the panel")),
-                vec![],
             )
+            .with(PackageState::Missing)
         }
         Read::Found(p) if !p.enabled.0 => {
             return Decision::set(
                 product.qty,
                 0,
                 Some(format!("package {pid} is disabled on the panel")),
-                vec![],
             )
+            .with(PackageState::Disabled)
         }
         Read::Found(p) => p,
     };
+    let needs = Needs::of(package, product.ipv4, product.buffer);
+    let with_needs = |mut d: Decision, outcomes: Vec<(i64, GroupOutcome)>| {
+        d.package = Some(PackageState::Ok);
+        d.needs = Some(needs);
+        d.groups = outcomes;
+        d
+    };
     if groups.is_empty() {
-        return Decision::untouched(
+        let d = Decision::untouched(
             "no hypervisor group is set (configoption1 or a Location option naming a group)".into(),
-            vec![],
         );
+        return with_needs(d, vec![]);
     }
-    let outcomes: Vec<(i64, GroupOutcome)> = groups
-        .iter()
-        .map(|(id, read)| {
-            let o = match read {
-                Read::Found(entries) => GroupOutcome::Ok(group_capacity(
-                    entries,
-                    package,
-                    product.ipv4,
-                    product.buffer,
-                )),
-                Read::Missing => GroupOutcome::Missing,
-                Read::Transient(why) => GroupOutcome::Transient(why.clone()),
-            };
-            (*id, o)
-        })
-        .collect();
+    let outcomes: Vec<(i64, GroupOutcome)> =
+        groups.iter().map(|&g| (g, capacity(g, &needs))).collect();
     if let Some(why) = outcomes.iter().find_map(|(_, o)| match o {
-        GroupOutcome::Transient(why) => Some(why.clone()),
+        Read::Transient(why) => Some(why.clone()),
         _ => None,
     }) {
-        return Decision::untouched(
-            format!("could not read every group, qty left as it was rather than counting part of the fleet: {why}"),
-            outcomes,
-        );
+        let d = Decision::untouched(format!(
+            "could not read every group, qty left as it was rather than counting part of the fleet: {why}"
+        ));
+        return with_needs(d, outcomes);
     }
     let total = outcomes.iter().fold(Fit::Finite(0), |acc, (_, o)| match o {
-        GroupOutcome::Ok(g) => acc.saturating_add(g.fits),
+        Read::Found(g) => acc.saturating_add(g.fits),
         _ => acc,
     });
-    let Fit::Finite(qty) = total else {
-        return Decision::untouched(
+    let Fit::Finite(total) = total else {
+        let d = Decision::untouched(
             "capacity is unbounded (no resource limit and no IPv4 pool), so qty is left as it was"
                 .into(),
-            outcomes,
         );
+        return with_needs(d, outcomes);
     };
     let missing: Vec<String> = outcomes
         .iter()
-        .filter(|(_, o)| matches!(o, GroupOutcome::Missing))
+        .filter(|(_, o)| matches!(o, Read::Missing))
         .map(|(id, _)| id.to_string())
         .collect();
-    let reason = match (missing.len(), qty) {
-        (0, _) => (qty == 0).then(|| "no eligible hypervisor has room for this package".to_owned()),
-        (1, _) => Some(format!(
+    let mut notes: Vec<String> = Vec::new();
+    match missing.len() {
+        0 if total == 0 => notes.push("no eligible hypervisor has room for this package".into()),
+        0 => {}
+        1 => notes.push(format!(
             "group {} does not exist on the panel and counts 0",
             missing[0]
         )),
-        _ => Some(format!(
+        _ => notes.push(format!(
             "groups {} do not exist on the panel and count 0",
             missing.join(", ")
         )),
-    };
-    Decision::set(product.qty, qty, reason, outcomes)
+    }
+    let mut qty = total;
+    if qty > QTY_MAX {
+        qty = QTY_MAX;
+        notes.push(format!(
+            "the fleet holds {total}, more than tblproducts.qty can store: written as {QTY_MAX}"
+        ));
+    }
+    if let Some(cap) = cap.filter(|&c| c >= 0 && c < qty) {
+        notes.push(format!(
+            "the fleet holds {qty}; the store shows at most {cap} (displayCap)"
+        ));
+        qty = cap;
+    }
+    let reason = (!notes.is_empty()).then(|| notes.join("; "));
+    with_needs(Decision::set(product.qty, qty, reason), outcomes)
 }

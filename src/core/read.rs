@@ -1,4 +1,4 @@
-//! The fail-safe tri-state every upstream read ends in (SPEC §4).
+//! The fail-safe tri-state every upstream read ends in.
 
 /// The outcome of one upstream read.
 ///

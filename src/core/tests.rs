@@ -1,15 +1,18 @@
-//! SPEC §3, rule by rule, through the core's public functions; then the
+//! The capacity rules, rule by rule, through the core's public functions; then the
 //! invariants as properties over generated fleets and arbitrary JSON.
 
 use proptest::prelude::*;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::fit::{Buffer, Fit};
-use super::group::{group_capacity, GroupCapacity, Ipv4Need};
-use super::hypervisor::{Axis, Skip};
+use super::group::{group_capacity, GroupCapacity, GroupTaken, Ipv4Need, Ipv4Pool};
+use super::hypervisor::{Axis, Hypervisor, Needs, Skip};
 use super::input::{
-    package_from, package_from_json, resources_from, resources_from_json, DocError,
+    package_from, package_from_json, resources_from, resources_from_json, DocError, Package,
+    Setting,
 };
+use super::placement::place;
 
 fn package(memory: i64, cpu: i64, storage: i64, code: i64) -> Value {
     json!({"memory": memory, "cpuCores": cpu, "primaryStorage": storage,
@@ -49,15 +52,23 @@ fn with(mut base: Value, changes: &[(&str, Value)]) -> Value {
     base
 }
 
-fn cap(pkg: Value, entries: Vec<Value>, k: i64, b: i64) -> GroupCapacity {
-    let pkg = package_from(pkg).unwrap();
+/// The group's entries as the core keeps them.
+fn hypervisors(entries: Value) -> Vec<Hypervisor> {
     let page = resources_from(json!({ "data": entries })).unwrap();
-    group_capacity(
-        page.data.items(),
-        &pkg,
-        Ipv4Need::new(k),
-        Buffer::percent(b),
-    )
+    page.data.into_items()
+}
+
+fn needs(pkg: &Package, k: i64, b: i64) -> Needs {
+    Needs::of(pkg, Ipv4Need::new(k), Buffer::percent(b))
+}
+
+fn cap_in(pkg: Value, entries: Vec<Value>, k: i64, b: i64, pool: Ipv4Pool) -> GroupCapacity {
+    let pkg = package_from(pkg).unwrap();
+    group_capacity(&hypervisors(json!(entries)), &needs(&pkg, k, b), pool, None)
+}
+
+fn cap(pkg: Value, entries: Vec<Value>, k: i64, b: i64) -> GroupCapacity {
+    cap_in(pkg, entries, k, b, Ipv4Pool::Group)
 }
 
 fn fits(pkg: Value, entries: Vec<Value>, b: i64) -> Fit {
@@ -84,7 +95,7 @@ fn numbers_arrive_as_ints_floats_or_numeric_strings() {
 fn anything_else_reads_as_zero_or_false() {
     // Non-numeric needs read as 0, so the axis is unlimited.
     let pkg = json!({"memory": "lots", "cpuCores": [2], "primaryStorage": null, "enabled": true});
-    let g = cap(pkg, vec![hv(1)], 1, 0);
+    let g = cap(pkg, vec![hv(1)], 0, 0);
     assert_eq!(g.rows[0].outcome.as_ref().unwrap().fits(), Fit::Unlimited);
     // A flag of "0" is false.
     let e = with(hv(1), &[("/hypervisor/enabled", json!("0"))]);
@@ -135,7 +146,7 @@ fn top_level_errors_are_named() {
         ))
     );
     assert_eq!(
-        resources_from_json(b"{\"data\": {}}").map(|_| ()),
+        resources_from_json(b"{\"data\": {\"a\": 1}}").map(|_| ()),
         Err(DocError::NoDataList)
     );
     assert_eq!(
@@ -214,7 +225,7 @@ fn non_object_entries_are_malformed_rows() {
     assert_eq!(g.rows.len(), 3);
     assert_eq!(g.rows[0].outcome, Err(Skip::Malformed));
     assert_eq!(g.rows[1].outcome, Err(Skip::Malformed));
-    assert_eq!((g.rows[2].id, g.rows[2].name.as_str()), (3, "hv3"));
+    assert_eq!((g.rows[2].id, &*g.rows[2].name), (3, "hv3"));
 }
 
 // ---------------------------------------------------------------- fit
@@ -238,12 +249,33 @@ fn unlimited_cells_and_needs() {
     let g = cap(package(1024, 0, 0, 0), vec![e], 1, 10);
     let axes = g.rows[0].outcome.as_ref().unwrap();
     assert_eq!(
-        (axes.memory, axes.cpu, axes.storage),
-        (Fit::Unlimited, Fit::Unlimited, Fit::Unlimited)
+        (axes.memory, axes.cpu, axes.storage, axes.servers),
+        (
+            Fit::Unlimited,
+            Fit::Unlimited,
+            Fit::Unlimited,
+            Fit::Unlimited
+        )
     );
-    assert_eq!(axes.binding(), None);
-    // Unlimited everywhere, but the IPv4 pool caps the group.
+    // Unlimited everywhere but its 100 free IPv4 addresses.
+    assert_eq!(axes.binding(), Some(Axis::Ipv4));
     assert_eq!(g.fits, Fit::Finite(100));
+    let v6 = cap(
+        package(1024, 0, 0, 0),
+        vec![with(
+            hv(1),
+            &[("/resources/memory", json!({"max": 0, "free": -10}))],
+        )],
+        0,
+        10,
+    );
+    assert_eq!(
+        (
+            v6.rows[0].outcome.as_ref().unwrap().binding(),
+            v6.unbounded()
+        ),
+        (None, true)
+    );
 }
 
 #[test]
@@ -264,7 +296,7 @@ fn pool(name: Option<&str>, id: i64, ty: i64, enabled: bool, max: i64, free: i64
 
 fn storage_of(g: &GroupCapacity) -> (Fit, Option<String>) {
     let a = g.rows[0].outcome.as_ref().unwrap();
-    (a.storage, a.pool.as_ref().map(|p| p.to_string()))
+    (a.storage, g.rows[0].pool.as_ref().map(|p| p.to_string()))
 }
 
 #[test]
@@ -510,11 +542,16 @@ fn huge_finite_sums_saturate_and_stay_bounded() {
 }
 
 #[test]
-fn ipv4_need_below_one_is_one() {
-    assert_eq!(Ipv4Need::new(0).get(), 1);
-    assert_eq!(Ipv4Need::from_setting(&json!("")).get(), 1);
-    assert_eq!(Ipv4Need::from_setting(&json!("3")).get(), 3);
-    assert_eq!(Ipv4Need::from_setting(&json!(-2)).get(), 1);
+fn ipv4_settings_zero_is_ipv6_only() {
+    let setting = |v: Value| Ipv4Need::from_setting(Setting::deserialize(&v).unwrap()).get();
+    assert_eq!(setting(json!("")), 1);
+    assert_eq!(setting(json!("abc")), 1);
+    assert_eq!(setting(json!(null)), 1);
+    assert_eq!(setting(json!("3")), 3);
+    assert_eq!(setting(json!(-2)), 1);
+    assert_eq!(setting(json!("0")), 0);
+    assert_eq!(setting(json!(0)), 0);
+    assert_eq!(Ipv4Need::new(-1).get(), 1);
 }
 
 // ---------------------------------------------------------------- properties
@@ -592,9 +629,14 @@ proptest! {
     #[test]
     fn no_input_panics(pkg in arb_json(), res in arb_json(), k in any::<i64>(), b in any::<i64>()) {
         let Ok(pkg) = package_from(pkg) else { return Ok(()); };
-        let data = json!({"data": match res { Value::Array(a) => a, other => vec![other] }});
-        let page = resources_from(data).unwrap();
-        let g = group_capacity(page.data.items(), &pkg, Ipv4Need::new(k), Buffer::percent(b));
+        let data = match res { Value::Array(a) => a, other => vec![other] };
+        let hvs = hypervisors(json!(data));
+        for pool in [Ipv4Pool::Group, Ipv4Pool::Hypervisor] {
+            let g = group_capacity(&hvs, &Needs::of(&pkg, Ipv4Need::new(k), Buffer::percent(b)), pool, None);
+            prop_assert!(g.fits >= Fit::Finite(0));
+            prop_assert!(g.ipv4_cap.is_none_or(|c| c >= 0));
+        }
+        let g = group_capacity(&hvs, &Needs::of(&pkg, Ipv4Need::new(k), Buffer::percent(b)), Ipv4Pool::Group, None);
         prop_assert!(g.fits >= Fit::Finite(0));
         prop_assert!(g.ipv4_cap.is_none_or(|c| c >= 0));
         for r in &g.rows {
@@ -637,11 +679,353 @@ proptest! {
     #[test]
     fn a_group_is_the_sum_of_its_parts_capped_by_ipv4(hvs in arb_fleet(), need in (1i64..4096, 1i64..8, 1i64..200)) {
         let whole = fleet_fit(&hvs, need, 1, 10);
-        let parts: i64 = hvs.iter().map(|&(m, c, d, _)| {
-            fleet_fit(&[(m, c, d, i64::MAX / 2)], need, 1, 10).finite().unwrap()
+        // Each hypervisor holds no more than its own free addresses either.
+        let parts: i64 = hvs.iter().map(|&(m, c, d, ip)| {
+            fleet_fit(&[(m, c, d, i64::MAX / 2)], need, 1, 10).finite().unwrap().min(ip.max(0))
         }).sum();
         let ip = hvs.iter().map(|h| h.3.max(0)).max();
         let expect = match ip { Some(ip) => parts.min(ip), None => 0 };
         prop_assert_eq!(whole, Fit::Finite(expect));
+    }
+}
+
+// ---------------------------------------------------------------- revision 2: servers, IPv4 per hypervisor
+
+#[test]
+fn server_slots_are_an_axis_with_the_buffer() {
+    // maxServers 20 with 12 in use: 8 free; 10 % of 20 = 2 kept free → 6.
+    let e = with(
+        hv(1),
+        &[("/resources/servers", json!({"max": 20, "free": 8}))],
+    );
+    let g = cap(package(1024, 1, 10, 0), vec![e], 1, 10);
+    let axes = g.rows[0].outcome.as_ref().unwrap();
+    assert_eq!(
+        (axes.servers, axes.binding()),
+        (Fit::Finite(6), Some(Axis::Servers))
+    );
+    assert_eq!(g.fits, Fit::Finite(6));
+    // max 0 is no limit (free may be negative), absent or null is an older panel.
+    for servers in [json!({"max": 0, "free": -3}), json!(null)] {
+        let e = with(hv(1), &[("/resources/servers", servers.clone())]);
+        let a = cap(package(1024, 1, 10, 0), vec![e], 1, 10).rows[0]
+            .outcome
+            .clone()
+            .unwrap();
+        assert_eq!(a.servers, Fit::Unlimited, "{servers}");
+    }
+    assert_eq!(
+        cap(package(1024, 1, 10, 0), vec![hv(1)], 1, 10).rows[0]
+            .outcome
+            .as_ref()
+            .unwrap()
+            .servers,
+        Fit::Unlimited
+    );
+    // Present but not an object fits nothing.
+    let e = with(hv(1), &[("/resources/servers", json!("lots"))]);
+    assert_eq!(
+        cap(package(1024, 1, 10, 0), vec![e], 1, 10).fits,
+        Fit::Finite(0)
+    );
+}
+
+#[test]
+fn a_hypervisor_without_free_addresses_places_nothing() {
+    let empty = with(hv(1), &[("/resources/network/total/ipv4/free", json!(0))]);
+    let g = cap(package(1024, 1, 10, 0), vec![empty, hv(2)], 1, 0);
+    let a = g.rows[0].outcome.as_ref().unwrap();
+    assert_eq!((a.ipv4, a.binding()), (Fit::Finite(0), Some(Axis::Ipv4)));
+    // hv2 alone counts (32, cpu), the shared cap is max(0, 100).
+    assert_eq!((g.fits, g.ipv4_cap), (Fit::Finite(32), Some(100)));
+    // Per VPS k addresses: floor(free / k).
+    let few = with(hv(1), &[("/resources/network/total/ipv4/free", json!(7))]);
+    assert_eq!(
+        cap(package(1024, 1, 10, 0), vec![few], 3, 0).rows[0]
+            .outcome
+            .as_ref()
+            .unwrap()
+            .ipv4,
+        Fit::Finite(2)
+    );
+}
+
+#[test]
+fn ipv6_only_plans_need_no_address() {
+    let empty = with(hv(1), &[("/resources/network/total/ipv4/free", json!(0))]);
+    let g = cap(package(1024, 1, 10, 0), vec![empty], 0, 0);
+    assert_eq!((g.fits, g.ipv4_cap), (Fit::Finite(32), None));
+    assert_eq!(g.rows[0].outcome.as_ref().unwrap().ipv4, Fit::Unlimited);
+}
+
+#[test]
+fn per_hypervisor_pools_drop_the_group_cap() {
+    let at = |id, free| {
+        with(
+            hv(id),
+            &[("/resources/network/total/ipv4/free", json!(free))],
+        )
+    };
+    let entries = vec![at(1, 10), at(2, 10)];
+    let shared = cap_in(
+        package(1024, 1, 10, 0),
+        entries.clone(),
+        1,
+        0,
+        Ipv4Pool::Group,
+    );
+    let own = cap_in(package(1024, 1, 10, 0), entries, 1, 0, Ipv4Pool::Hypervisor);
+    assert_eq!((shared.fits, shared.ipv4_cap), (Fit::Finite(10), Some(10)));
+    assert_eq!(
+        (own.fits, own.ipv4_cap, own.sum),
+        (Fit::Finite(20), None, Fit::Finite(20))
+    );
+    assert!(shared.ipv4_binds() && !own.ipv4_binds());
+}
+
+/// VirtFusion's documented example (API v7): a group of 11 hypervisors
+/// whose IPv4 free counts differ, and its documented packages.
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/virtfusion-v7/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_documented_group_with_its_documented_packages() {
+    let group = fixture("openapi-v7-group-resources.json");
+    let hvs = hypervisors(group["data"].clone());
+    let packages = fixture("openapi-v7-packages-list.json");
+    let fits = |pkg: &Value, pool| {
+        let p = package_from(pkg.clone()).unwrap();
+        group_capacity(&hvs, &needs(&p, 1, 10), pool, None)
+    };
+    // Package 1 (the documented /packages/1): storage type 1 lives on BHV 3
+    // and the two Ceph hypervisors only: 22 (memory) + 4 (storage) + 18 (memory).
+    let one = fits(&fixture("openapi-v7-package.json"), Ipv4Pool::Group);
+    assert_eq!((one.fits, one.ipv4_cap), (Fit::Finite(44), Some(503)));
+    // Package 2 ("Test Only") keeps its disk on the default mountpoint:
+    // every hypervisor could hold some, but BHV 8, 4 and 5 have no free
+    // address of their own. The old rules counted their 14 + 3 + 3.
+    let two = fits(&packages["data"][1], Ipv4Pool::Group);
+    let zero_ip: Vec<i64> = two
+        .rows
+        .iter()
+        .filter(|r| r.outcome.as_ref().unwrap().binding() == Some(Axis::Ipv4))
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(zero_ip, vec![4, 9, 10]);
+    assert_eq!(two.fits, Fit::Finite(119 - 14 - 3 - 3));
+    // The pools here are per hypervisor: the same qty, no group cap.
+    let own = fits(&packages["data"][1], Ipv4Pool::Hypervisor);
+    assert_eq!((own.fits, own.ipv4_cap), (two.fits, None));
+}
+
+// ---------------------------------------------------------------- one document, one answer
+
+#[test]
+fn json_is_read_as_php_decodes_it() {
+    // `{}` and `[]` are one value to PHP: where an object is expected, both
+    // are the empty object (a cell without a quota: unlimited).
+    let with_memory = |m: &str| {
+        let text = format!(
+            r#"{{"data": [{{"hypervisor": {{"id": 1, "enabled": 1, "commissioned": 1}}, "resources": {{"memory": {m}, "cpuCores": {{"max": 4, "free": 4}}}}}}]}}"#
+        );
+        let page = resources_from_json(text.as_bytes()).unwrap();
+        let hvs: Vec<Hypervisor> = page.data.into_items();
+        let p = package_from_json(br#"{"memory": 1024, "cpuCores": 1}"#).unwrap();
+        group_capacity(&hvs, &needs(&p, 0, 0), Ipv4Pool::Group, None).fits
+    };
+    assert_eq!(with_memory("{}"), Fit::Finite(4));
+    assert_eq!(with_memory("[]"), Fit::Finite(4));
+    // An object keyed "0", "1", … is a list to PHP: not an object.
+    assert_eq!(with_memory(r#"{"0": 5}"#), Fit::Finite(0));
+    assert_eq!(with_memory("[5]"), Fit::Finite(0));
+    assert_eq!(with_memory(r#"{"1": 5}"#), Fit::Finite(4));
+    // Where a list is expected, `{}` is the empty list and `{"0": …}` a list.
+    assert!(resources_from_json(br#"{"data": {}}"#)
+        .unwrap()
+        .data
+        .items()
+        .is_empty());
+    let keyed =
+        resources_from_json(br#"{"data": {"0": {"hypervisor": {"id": 7}}, "1": 3}}"#).unwrap();
+    assert_eq!(keyed.data.items().len(), 2);
+    assert!(resources_from_json(br#"{"data": {"a": 1}}"#).is_err());
+}
+
+#[test]
+fn numbers_beyond_float_range_saturate_like_php_inf() {
+    let p =
+        package_from_json(br#"{"memory": 1e400, "cpuCores": -1e400, "name": "1e400"}"#).unwrap();
+    assert_eq!((p.memory.0, p.cpu_cores.0), (i64::MAX, i64::MIN));
+    assert!(matches!(
+        package_from_json(b"{\"memory\": 1e400"),
+        Err(DocError::Syntax(_))
+    ));
+}
+
+// ---------------------------------------------------------------- placement
+
+fn fleet_hvs(hvs: &[(i64, i64, i64, i64)]) -> Vec<Hypervisor> {
+    hypervisors(json!(hvs
+        .iter()
+        .enumerate()
+        .map(|(i, &(m, c, d, ip))| fleet_hv(i as i64 + 1, m, c, d, ip))
+        .collect::<Vec<_>>()))
+}
+
+fn plain_needs(memory: i64, cpu: i64, storage: i64, k: i64, b: i64) -> Needs {
+    needs(
+        &package_from(package(memory, cpu, storage, 4)).unwrap(),
+        k,
+        b,
+    )
+}
+
+#[test]
+fn placement_takes_largest_first_where_most_memory_is_left() {
+    let hvs = fleet_hvs(&[(8192, 8, 1000, 50), (16384, 8, 1000, 50)]);
+    let big = plain_needs(12288, 1, 10, 1, 0);
+    let small = plain_needs(4096, 1, 10, 1, 0);
+    // Given small first, the big one is still placed first (on hv2), then
+    // the first small one where most memory is left (hv1: 8192 − 4096 > 4096 − 4096).
+    let p = place(
+        &hvs,
+        Ipv4Pool::Group,
+        GroupTaken::default(),
+        &[(small, 2), (big, 1)],
+    );
+    assert_eq!(p.placed, vec![2, 1]);
+    // The second small one ties (both would be left with 0): the first wins.
+    assert_eq!(p.taken.hypervisors[1].memory, 12288);
+    assert_eq!(p.taken.hypervisors[0].memory, 8192);
+    assert_eq!(p.taken.shared_ipv4, 3);
+    // A 32 GB custom configuration fits on no single hypervisor, though
+    // the group has 24 GB free in all.
+    let custom = plain_needs(32768, 1, 10, 1, 0);
+    assert_eq!(
+        place(&hvs, Ipv4Pool::Group, GroupTaken::default(), &[(custom, 1)]).placed,
+        vec![0]
+    );
+}
+
+#[test]
+fn placement_keeps_one_pool_per_storage_type() {
+    let two_pools = with(
+        hv(1),
+        &[
+            (
+                "/resources/localStorage",
+                json!({"enabled": true, "storageType": 4, "max": 100, "free": 50}),
+            ),
+            (
+                "/resources/otherStorage",
+                json!([{"enabled": true, "storageType": 4, "max": 100, "free": 50, "name": "b"}]),
+            ),
+        ],
+    );
+    let hvs = hypervisors(json!([two_pools]));
+    let n = plain_needs(1, 0, 10, 0, 0);
+    let fits = group_capacity(&hvs, &n, Ipv4Pool::Group, None).fits;
+    assert_eq!(fits, Fit::Finite(5), "capacity counts the best single pool");
+    let p = place(&hvs, Ipv4Pool::Group, GroupTaken::default(), &[(n, 10)]);
+    assert_eq!(p.placed, vec![5], "placement never spreads past it");
+}
+
+prop_compose! {
+    fn arb_needs()(m in 0i64..20000, c in 0i64..9, d in 0i64..400, k in 0i64..3, b in 0i64..30) -> Needs {
+        plain_needs(m, c, d, k, b)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// For one footprint, n copies all place exactly when n ≤ fits.
+    #[test]
+    fn n_copies_place_exactly_when_n_fits(hvs in arb_fleet(), n in arb_needs(), pool in prop::bool::ANY,
+                                          reserve in prop::option::of((arb_needs(), 0i64..30))) {
+        let hvs = fleet_hvs(&hvs);
+        let pool = if pool { Ipv4Pool::Group } else { Ipv4Pool::Hypervisor };
+        // After some pending orders of another kind, too.
+        let taken = match reserve {
+            Some((r, count)) => place(&hvs, pool, GroupTaken::for_group(hvs.len()), &[(r, count)]).taken,
+            None => GroupTaken::for_group(hvs.len()),
+        };
+        let fits = group_capacity(&hvs, &n, pool, Some(&taken)).fits;
+        let Fit::Finite(f) = fits else { return Ok(()); };
+        prop_assume!(f <= 5_000);
+        let all = place(&hvs, pool, taken.clone(), &[(n, f)]);
+        prop_assert_eq!(all.placed, vec![f]);
+        let over = place(&hvs, pool, taken, &[(n, f + 1)]);
+        prop_assert_eq!(over.placed, vec![f]);
+    }
+
+    /// For one footprint, more free never places fewer.
+    #[test]
+    fn more_free_never_places_fewer(hvs in arb_fleet(), at in 0usize..8, extra in 0i64..5000, axis in 0usize..4,
+                                    n in arb_needs(), count in 1i64..60) {
+        prop_assume!(!hvs.is_empty());
+        let at = at % hvs.len();
+        let mut more = hvs.clone();
+        match axis { 0 => more[at].0 += extra, 1 => more[at].1 += extra, 2 => more[at].2 += extra, _ => more[at].3 += extra }
+        let placed = |h: &[(i64, i64, i64, i64)]| place(&fleet_hvs(h), Ipv4Pool::Group, GroupTaken::default(), &[(n, count)]).placed[0];
+        prop_assert!(placed(&more) >= placed(&hvs));
+    }
+
+    /// Adding copies of a footprint never lets a refused one through, and
+    /// a larger order never places more of what a smaller one placed.
+    #[test]
+    fn more_of_an_order_never_lets_a_refused_one_through(hvs in arb_fleet(), n in arb_needs(), count in 1i64..40, extra in 1i64..40) {
+        let hvs = fleet_hvs(&hvs);
+        let small = place(&hvs, Ipv4Pool::Group, GroupTaken::default(), &[(n, count)]).placed[0];
+        let large = place(&hvs, Ipv4Pool::Group, GroupTaken::default(), &[(n, count + extra)]).placed[0];
+        prop_assert_eq!(large, (count + extra).min(small.max(large)));
+        if small < count {
+            prop_assert_eq!(large, small);
+        }
+    }
+
+    /// Placement never takes more than a hypervisor has (after its buffer).
+    #[test]
+    fn placement_never_oversells(hvs in arb_fleet(), items in prop::collection::vec((arb_needs(), 1i64..20), 1..5)) {
+        let fleet = fleet_hvs(&hvs);
+        let p = place(&fleet, Ipv4Pool::Hypervisor, GroupTaken::default(), &items);
+        for (i, h) in fleet.iter().enumerate() {
+            let t = &p.taken.hypervisors[i];
+            if let Some(q) = h.memory { if q.max > 0 && t.memory > 0 { prop_assert!(t.memory <= q.free); } }
+            if let Some(q) = h.cpu { if q.max > 0 && t.cpu > 0 { prop_assert!(t.cpu <= q.free); } }
+            if let (Some(free), true) = (h.ipv4_free, t.ipv4 > 0) { prop_assert!(t.ipv4 <= free); }
+        }
+    }
+
+    /// Adding a servers or an IPv4 limit never raises a fit.
+    #[test]
+    fn a_new_limit_never_raises_a_fit(hvs in arb_fleet(), slots in (0i64..50, -5i64..50), n in (1i64..4096, 1i64..8, 1i64..200)) {
+        let base = fleet_fit(&hvs, n, 1, 10);
+        let entries: Vec<Value> = hvs.iter().enumerate().map(|(i, &(m, c, d, ip))| {
+            with(fleet_hv(i as i64, m, c, d, ip), &[("/resources/servers", json!({"max": slots.0, "free": slots.1}))])
+        }).collect();
+        prop_assert!(cap(package(n.0, n.1, n.2, 4), entries, 1, 10).fits <= base);
+        let no_ip: Vec<Value> = hvs.iter().enumerate().map(|(i, &(m, c, d, _))| {
+            with(fleet_hv(i as i64, m, c, d, 0), &[("/resources/network", json!(null))])
+        }).collect();
+        prop_assert!(cap(package(n.0, n.1, n.2, 4), no_ip, 1, 10).fits >= base);
+    }
+
+    /// With the same free count on every hypervisor, shared and
+    /// per-hypervisor pools give the same fits.
+    #[test]
+    fn pools_agree_when_every_report_is_the_same(hvs in arb_fleet(), ip in -5i64..300, n in (1i64..4096, 1i64..8, 1i64..200), k in 1i64..4) {
+        let same: Vec<(i64, i64, i64, i64)> = hvs.iter().map(|&(m, c, d, _)| (m, c, d, ip)).collect();
+        let entries = |h: &[(i64, i64, i64, i64)]| h.iter().enumerate().map(|(i, &(m, c, d, ip))| fleet_hv(i as i64, m, c, d, ip)).collect::<Vec<_>>();
+        let shared = cap_in(package(n.0, n.1, n.2, 4), entries(&same), k, 10, Ipv4Pool::Group).fits;
+        let own = cap_in(package(n.0, n.1, n.2, 4), entries(&same), k, 10, Ipv4Pool::Hypervisor).fits;
+        if same.len() <= 1 { prop_assert_eq!(shared, own); } else { prop_assert!(shared <= own); }
+        let own_of_one: Vec<Fit> = same.iter().map(|h| cap_in(package(n.0, n.1, n.2, 4), entries(std::slice::from_ref(h)), k, 10, Ipv4Pool::Hypervisor).fits).collect();
+        prop_assert!(own_of_one.iter().all(|f| *f <= Fit::Finite(ip.max(0) / k)));
     }
 }

@@ -1,13 +1,8 @@
-//! Reading untrusted scalars the way SPEC §3 says.
+//! Reading untrusted scalars the way the capacity rules say.
 //!
 //! The panel (and WHMCS's config options) hand us numbers as JSON integers,
 //! floats or numeric strings. Every reader here is total: it never fails and
 //! never panics, because one odd field must not take a product offline.
-
-use serde::Deserialize;
-use serde_json::Value;
-
-use super::input::{Flag, Num};
 
 /// Reads a numeric string the way PHP's `is_numeric` does (surrounding
 /// whitespace allowed, decimal or exponent forms), truncating toward zero and
@@ -38,20 +33,7 @@ pub fn truncate(f: f64) -> i64 {
     f as i64
 }
 
-/// A JSON value read as a number: integer, float or numeric string; anything
-/// else (including a missing key, `null`, a bool, a list) reads as 0. The
-/// rules are [`Num`]'s, so a `Value` and streamed JSON read alike.
-pub fn num(v: &Value) -> i64 {
-    Num::deserialize(v).map_or(0, |n| n.0)
-}
-
-/// A JSON value read as a flag: `true`, a non-zero number, or a non-empty
-/// string other than `"0"` ([`Flag`]'s rules).
-pub fn flag(v: &Value) -> bool {
-    Flag::deserialize(v).is_ok_and(|f| f.0)
-}
-
-/// The string rule of [`flag`], shared with the streaming reader.
+/// The string rule of a flag: non-empty and not `"0"`.
 pub fn str_flag(s: &str) -> bool {
     !s.is_empty() && s != "0"
 }
@@ -59,7 +41,36 @@ pub fn str_flag(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::input::{Flag, Num, Setting};
+    use serde::Deserialize;
+    use serde_json::{json, Value};
+
+    fn num(v: &Value) -> i64 {
+        Num::deserialize(v).map_or(0, |n| n.0)
+    }
+
+    fn flag(v: &Value) -> bool {
+        Flag::deserialize(v).is_ok_and(|f| f.0)
+    }
+
+    #[test]
+    fn settings_know_numbers_from_blanks() {
+        let setting = |v: Value| Setting::deserialize(&v).unwrap().0;
+        assert_eq!(setting(json!("12.5")), Some(12));
+        assert_eq!(setting(json!(0)), Some(0));
+        assert_eq!(setting(json!(1e300)), Some(i64::MAX));
+        for v in [
+            json!(""),
+            json!(" "),
+            json!("abc"),
+            json!(null),
+            json!(true),
+            json!([1]),
+            json!({}),
+        ] {
+            assert_eq!(setting(v.clone()), None, "{v}");
+        }
+    }
 
     #[test]
     fn numbers_of_every_shape() {

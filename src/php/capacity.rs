@@ -9,15 +9,17 @@ use ext_php_rs::builders::FunctionBuilder;
 use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::{run_handler, ExecuteData};
-use serde_json::Value;
+use serde::Deserialize;
 
-use super::convert::{opt_int, opt_str, table, to_json, type_name};
-use super::errors::{guard, invalid_argument, wrong_type};
-use super::zval_de::ZvalDe;
-use crate::core::fit::{Buffer, Fit};
-use crate::core::group::{group_capacity, GroupCapacity, Ipv4Need};
-use crate::core::hypervisor::Row;
-use crate::core::input::{self, DocError, Package, ResourcesPage};
+use super::convert::type_name;
+use super::errors::{guard, invalid_argument, shown, wrong_type};
+use super::request::pool_of;
+use super::shape::Shape;
+use super::zval_de::{deref, ZvalDe};
+use crate::core::fit::Buffer;
+use crate::core::group::{group_capacity, Ipv4Need, Ipv4Pool};
+use crate::core::hypervisor::{Hypervisor, Needs};
+use crate::core::input::{self, DocError, Package, ResourcesPage, Setting};
 
 const FUNCTION: &str = "vf_capacity_for";
 
@@ -25,8 +27,9 @@ const FUNCTION: &str = "vf_capacity_for";
 ///
 /// `$package` is a package or a `/packages/{id}` body; `$resources` a
 /// resources response with its `data` list; each as an array or JSON text.
-/// `$options`: `ipv4` (addresses per VPS, default 1) and `buffer` (safety
-/// buffer percent, default 10).
+/// `$options`: `ipv4` (addresses per VPS, default 1; 0 is IPv6-only),
+/// `buffer` (safety buffer percent, default 10) and `ipv4Pool` (`'group'`
+/// or `'hypervisor'`).
 fn capacity_for(
     package: &Zval,
     resources: &Zval,
@@ -42,9 +45,10 @@ fn capacity_for(
         };
         let package = read_package(package)?;
         let page = read_resources(resources)?;
-        let (ipv4, buffer) = read_options(options)?;
-        let group = group_capacity(page.data.items(), &package, ipv4, buffer);
-        Ok(group_to_php(&group))
+        let (ipv4, buffer, pool) = read_options(options)?;
+        let hypervisors: Vec<Hypervisor> = page.data.into_items();
+        let group = group_capacity(&hypervisors, &Needs::of(&package, ipv4, buffer), pool, None);
+        Ok(Shape::new().capacity(&group))
     })
 }
 
@@ -130,6 +134,14 @@ fn read_package(zv: &Zval) -> PhpResult<Package> {
 }
 
 fn read_resources(zv: &Zval) -> PhpResult<ResourcesPage> {
+    let zv = deref(zv);
+    if zv.is_array() {
+        // The direct reader of the shape json_decode makes (same answers).
+        return super::group_read::resources_from(zv).map_err(|e| match e {
+            DocError::Syntax(why) => invalid_argument(format!("{FUNCTION}(): $resources {why}")),
+            other => doc_error("resources", &other),
+        });
+    }
     read_doc(zv, 2, "resources", input::resources_from_json, |d| {
         input::resources_from(d)
     })
@@ -144,11 +156,11 @@ fn read_doc<T>(
     from_json: fn(&[u8]) -> Result<T, DocError>,
     from_zval: fn(ZvalDe<'_>) -> Result<T, DocError>,
 ) -> PhpResult<T> {
-    let zv = zv.dereference();
+    let zv = deref(zv);
     if let Some(s) = zv.zend_str() {
         return from_json(s.as_bytes()).map_err(|e| doc_error(name, &e));
     }
-    let Some(ht) = zv.array() else {
+    if !zv.is_array() {
         return Err(wrong_type(
             FUNCTION,
             position,
@@ -156,11 +168,6 @@ fn read_doc<T>(
             "array|string",
             type_name(zv),
         ));
-    };
-    if ht.is_empty() {
-        // `json_decode('{}', true)` is `[]`: at the top level, where only an
-        // object makes sense, an empty array is the empty object.
-        return from_json(b"{}").map_err(|e| doc_error(name, &e));
     }
     from_zval(ZvalDe::new(zv)).map_err(|e| match e {
         // Not JSON, so no syntax error: the reader's own words.
@@ -173,71 +180,39 @@ fn doc_error(name: &str, e: &DocError) -> ext_php_rs::exception::PhpException {
     invalid_argument(format!("{FUNCTION}(): ${name} {e}"))
 }
 
-fn read_options(options: Option<&ZendHashTable>) -> PhpResult<(Ipv4Need, Buffer)> {
-    let (mut ipv4, mut buffer) = (Ipv4Need::ONE, Buffer::DEFAULT);
+/// `ipv4`, `buffer` and `ipv4Pool`, read as a product's settings are.
+fn read_options(options: Option<&ZendHashTable>) -> PhpResult<(Ipv4Need, Buffer, Ipv4Pool)> {
+    let (mut ipv4, mut buffer, mut pool) = (Ipv4Need::ONE, Buffer::DEFAULT, Ipv4Pool::Group);
     let Some(options) = options else {
-        return Ok((ipv4, buffer));
+        return Ok((ipv4, buffer, pool));
     };
-    for (key, value) in options.iter() {
-        let key = key.to_string();
-        let scalar = |accepts: &str| -> PhpResult<Value> {
-            let v = value.dereference();
-            if v.is_array() || v.is_object() || v.is_resource() || (key == "ipv4" && v.is_null()) {
+    let mut it = options.iter();
+    while let Some((key, value)) = it.next_zval() {
+        let name = key.zend_str().map_or_else(
+            || key.long().unwrap_or_default().to_string(),
+            |s| String::from_utf8_lossy(s.as_bytes()).into_owned(),
+        );
+        let v = deref(value);
+        let scalar = |accepts: &str| -> PhpResult<Setting> {
+            if v.is_array() || v.is_object() || v.is_resource() || (name == "ipv4" && v.is_null()) {
                 return Err(invalid_argument(format!(
-                    "{FUNCTION}(): option `{key}` must be {accepts}, {} given",
-                    type_name(value)
+                    "{FUNCTION}(): option `{name}` must be {accepts}, {} given",
+                    type_name(v)
                 )));
             }
-            to_json(value).map_err(invalid_argument)
+            Setting::deserialize(ZvalDe::new(v)).map_err(|e| invalid_argument(e.to_string()))
         };
-        match key.as_str() {
-            "ipv4" => ipv4 = Ipv4Need::from_setting(&scalar("an int")?),
-            "buffer" => buffer = Buffer::from_setting(&scalar("int|float|string|null")?),
-            other => {
+        match (key.zend_str().map(|s| s.as_bytes()), name.as_str()) {
+            (Some(_), "ipv4") => ipv4 = Ipv4Need::from_setting(scalar("an int")?),
+            (Some(_), "buffer") => buffer = Buffer::from_setting(scalar("int|float|string|null")?),
+            (Some(_), "ipv4Pool") => pool = pool_of(v, "vf_capacity_for(): option `ipv4Pool`")?,
+            (bytes, _) => {
+                let shown = bytes.map_or(name.clone(), shown);
                 return Err(invalid_argument(format!(
-                    "{FUNCTION}(): unknown option `{other}` (known: ipv4, buffer)"
-                )))
+                    "{FUNCTION}(): unknown option {shown} (known: ipv4, buffer, ipv4Pool)"
+                )));
             }
         }
     }
-    Ok((ipv4, buffer))
-}
-
-/// A group's capacity in the shape of SPEC §5; shared with the refresh
-/// breakdown.
-pub fn group_to_php(group: &GroupCapacity) -> ZBox<ZendHashTable> {
-    let mut out = table(4);
-    let _ = out.insert("fits", group.fits.finite().unwrap_or(i64::MAX));
-    let _ = out.insert("unbounded", group.unbounded());
-    let _ = out.insert("ipv4Cap", opt_int(group.ipv4_cap));
-    let mut rows = table(group.rows.len());
-    for row in &group.rows {
-        let _ = rows.push(row_to_php(row));
-    }
-    let _ = out.insert("hypervisors", rows);
-    out
-}
-
-fn row_to_php(row: &Row) -> ZBox<ZendHashTable> {
-    let mut out = table(11);
-    let axes = row.outcome.as_ref().ok();
-    let fin = |f: Option<Fit>| opt_int(f.and_then(Fit::finite));
-    let _ = out.insert("id", row.id);
-    let _ = out.insert("name", row.name.as_str());
-    let _ = out.insert("eligible", axes.is_some());
-    let _ = out.insert(
-        "skipped",
-        opt_str(row.outcome.as_ref().err().map(|s| s.as_str())),
-    );
-    let _ = out.insert("memory", fin(axes.map(|a| a.memory)));
-    let _ = out.insert("cpu", fin(axes.map(|a| a.cpu)));
-    let _ = out.insert("storage", fin(axes.map(|a| a.storage)));
-    let _ = out.insert("fits", fin(axes.map(|a| a.fits())));
-    let _ = out.insert(
-        "binding",
-        opt_str(axes.and_then(|a| a.binding()).map(|b| b.as_str())),
-    );
-    let _ = out.insert("pool", opt_str(axes.and_then(|a| a.pool.as_deref())));
-    let _ = out.insert("ipv4Free", opt_int(row.ipv4_free));
-    out
+    Ok((ipv4, buffer, pool))
 }

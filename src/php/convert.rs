@@ -3,10 +3,6 @@
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
-use serde::Deserialize;
-use serde_json::Value;
-
-use super::zval_de::ZvalDe;
 
 /// The PHP name of a value's type, as PHP's own errors print it.
 pub fn type_name(zv: &Zval) -> &'static str {
@@ -21,22 +17,6 @@ pub fn type_name(zv: &Zval) -> &'static str {
         DataType::Resource => "resource",
         _ => "mixed",
     }
-}
-
-/// A PHP value as JSON data, read by [`ZvalDe`] (lists as arrays, other
-/// arrays and objects as objects, the same depth limit).
-pub fn to_json(zv: &Zval) -> Result<Value, String> {
-    Value::deserialize(ZvalDe::new(zv)).map_err(|e| e.to_string())
-}
-
-/// An optional count as PHP `int|null`.
-pub fn opt_int(n: Option<i64>) -> Zval {
-    let mut z = Zval::new();
-    match n {
-        Some(n) => z.set_long(n),
-        None => z.set_null(),
-    }
-    z
 }
 
 /// An optional string as PHP `string|null`.

@@ -8,23 +8,31 @@
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::types::ZendHashTable;
 
 use super::api::read_api;
-use super::convert::{opt_str, table, type_name};
-use super::errors::{guard, invalid_argument};
+use super::convert::{opt_str, table};
+use super::errors::guard;
 use super::ini;
+use super::request::{deadline_of, int_list};
+use super::zval_de::deref;
+use crate::shell::deadline::Deadline;
 use crate::shell::fetch::{self, GROUPS, PACKAGES};
+use crate::shell::lease;
 use crate::shell::probe::probe;
 use crate::shell::stats::STATS;
 
 /// The Test Connection check: `GET {url}/connect`, then
-/// `GET {url}/compute/hypervisors/groups?results=1`.
+/// `GET {url}/compute/hypervisors/groups?results=1`, within `$api['deadline']`.
 #[php_function]
 pub fn vf_stock_probe(api: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
     guard("vf_stock_probe", || {
+        let deadline = match api.get("deadline").map(deref).filter(|v| !v.is_null()) {
+            None => Deadline::NONE,
+            Some(v) => deadline_of(v, "api.deadline")?,
+        };
         let api = read_api(api, "api", &ini::settings())?;
-        let p = probe(&api);
+        let p = probe(&api, &deadline);
         let mut out = table(3);
         let _ = out.insert("ok", p.ok);
         let _ = out.insert("status", i64::from(p.status));
@@ -54,48 +62,17 @@ pub fn vf_stock_forget(groupIds: Option<&ZendHashTable>) -> PhpResult<()> {
 pub fn vf_stock_stats() -> PhpResult<ZBox<ZendHashTable>> {
     guard("vf_stock_stats", || {
         let s = STATS.snapshot();
-        let mut out = table(8);
+        let mut out = table(10);
         let _ = out.insert("packagesCached", PACKAGES.len() as i64);
         let _ = out.insert("groupsCached", GROUPS.len() as i64);
-        let _ = out.insert(
-            "hypervisorsCached",
-            GROUPS.weight().saturating_sub(GROUPS.len()) as i64,
-        );
+        let _ = out.insert("cacheBytes", (PACKAGES.bytes() + GROUPS.bytes()) as i64);
+        let _ = out.insert("leaseBytes", lease::bytes() as i64);
         let _ = out.insert("hits", s.hits as i64);
         let _ = out.insert("misses", s.misses as i64);
         let _ = out.insert("requests", s.requests as i64);
         let _ = out.insert("errors", s.errors as i64);
         Ok(out)
     })
-}
-
-/// A list of integer ids (ints or integer strings), naming `key` on error.
-pub fn int_list(values: &ZendHashTable, key: &str) -> PhpResult<Vec<i64>> {
-    values
-        .values()
-        .map(|v| {
-            int_of(v).ok_or_else(|| {
-                invalid_argument(format!(
-                    "{key} must list integer ids, found {}",
-                    describe(v)
-                ))
-            })
-        })
-        .collect()
-}
-
-/// An integer, or a string holding one.
-pub fn int_of(v: &Zval) -> Option<i64> {
-    let v = v.dereference();
-    v.long()
-        .or_else(|| v.str().and_then(|s| s.trim().parse().ok()))
-}
-
-fn describe(v: &Zval) -> String {
-    match v.dereference().str() {
-        Some(s) => format!("\"{}\"", s.chars().take(40).collect::<String>()),
-        None => type_name(v).to_owned(),
-    }
 }
 
 /// The registrations of this file's functions.

@@ -1,9 +1,12 @@
 //! Reading a PHP value straight into the core's lenient input types.
 //!
-//! `vf_capacity_for` takes arrays as well as JSON text. Converting an array
-//! to a `serde_json::Value` first built a second tree as large as the input
-//! and cost 4–5× the JSON path; this deserializer walks the PHP value
-//! once, borrowing its strings, and the unknown fields are skipped unread.
+//! `vf_capacity_for` takes arrays as well as JSON text, and callbacks
+//! return rows as arrays or objects. This deserializer walks the PHP value
+//! once, borrowing its strings, and builds no intermediate tree. An object
+//! the core asks for by its field names (every lenient object does) is read
+//! by looking those keys up in the hash table PHP already built, so the
+//! dozens of fields a panel sends and vfstock does not need are never
+//! visited; a value nobody wants is skipped without being walked.
 
 use std::fmt;
 
@@ -11,10 +14,11 @@ use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::core::value::truncate;
-
 /// Deeper than any panel document; also stops a self-referencing array.
 pub const MAX_DEPTH: usize = 128;
+
+/// `HASH_FLAG_PACKED`: the array's keys are 0, 1, 2, … positions.
+const HASH_FLAG_PACKED: u32 = 1 << 2;
 
 /// Why a PHP value could not be read.
 #[derive(Debug)]
@@ -34,10 +38,25 @@ impl de::Error for Error {
     }
 }
 
+/// Follows references and the indirect slots of declared properties
+/// (a declared property holding a reference is both) to the value.
+pub fn deref(zv: &Zval) -> &Zval {
+    let mut zv = zv;
+    for _ in 0..4 {
+        let next = zv.dereference();
+        if std::ptr::eq(next, zv) {
+            break;
+        }
+        zv = next;
+    }
+    zv
+}
+
 /// A PHP value as a serde source. A list (`array_is_list`) reads as a
-/// sequence, any other array or an object as a map; an empty array is a
-/// list. Strings that are not UTF-8 are read lossily; a resource reads as
-/// null.
+/// sequence; any other array, or an object's properties, as a map handed
+/// over for lookups (see `core::input`). An empty array is a list (the
+/// core reads `[]` as `{}` where an object is expected). Strings that are
+/// not UTF-8 are read lossily; a resource reads as null.
 pub struct ZvalDe<'a> {
     zv: &'a Zval,
     depth: usize,
@@ -47,10 +66,24 @@ impl<'a> ZvalDe<'a> {
     pub fn new(zv: &'a Zval) -> ZvalDe<'a> {
         ZvalDe { zv, depth: 0 }
     }
+
+    /// A value met `depth` levels down a document (for the depth limit).
+    pub fn at_depth(zv: &'a Zval, depth: usize) -> ZvalDe<'a> {
+        ZvalDe { zv, depth }
+    }
 }
 
-/// Whether the keys are 0, 1, 2, … in order.
+/// Whether the keys are 0, 1, 2, … in order; cheap for the common shapes
+/// (a packed array without holes, or one whose first key is a string).
 fn is_list(ht: &ZendHashTable) -> bool {
+    if ht.is_empty() {
+        return true;
+    }
+    // SAFETY: reading the flags word of a live hash table.
+    let flags = unsafe { ht.u.flags };
+    if flags & HASH_FLAG_PACKED != 0 && ht.nNumUsed == ht.nNumOfElements {
+        return true;
+    }
     let mut it = ht.iter();
     let mut i = 0;
     while let Some((k, _)) = it.next_zval() {
@@ -62,50 +95,53 @@ fn is_list(ht: &ZendHashTable) -> bool {
     true
 }
 
-impl<'de> Deserializer<'de> for ZvalDe<'de> {
-    type Error = Error;
+/// The hash table of an array, or of an object's properties.
+fn table(zv: &Zval) -> Option<&ZendHashTable> {
+    if let Some(ht) = zv.array() {
+        return Some(ht);
+    }
+    zv.object().and_then(|o| o.get_properties().ok())
+}
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+impl<'de> ZvalDe<'de> {
+    fn check_depth(&self) -> Result<(), Error> {
         if self.depth > MAX_DEPTH {
             return Err(Error(format!(
                 "is nested more than {MAX_DEPTH} levels deep"
             )));
         }
-        let zv = self.zv.dereference();
+        Ok(())
+    }
+}
+
+impl<'de> Deserializer<'de> for ZvalDe<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.check_depth()?;
+        let zv = deref(self.zv);
         let depth = self.depth + 1;
         if let Some(ht) = zv.array() {
-            return if is_list(ht) {
-                visitor.visit_seq(Seq {
+            if is_list(ht) {
+                return visitor.visit_seq(Seq {
                     values: ht.values(),
                     depth,
-                })
-            } else {
-                visitor.visit_map(Map {
-                    iter: ht.iter(),
-                    value: None,
-                    depth,
-                })
-            };
+                });
+            }
+            return visitor.visit_newtype_struct(Table { ht, depth });
         }
-        if let Some(obj) = zv.object() {
-            return match obj.get_properties() {
-                Ok(ht) => visitor.visit_map(Map {
-                    iter: ht.iter(),
-                    value: None,
-                    depth,
-                }),
-                Err(_) => visitor.visit_unit(),
-            };
+        if let Some(ht) = table(zv) {
+            return visitor.visit_newtype_struct(Table { ht, depth });
         }
         match zv.get_type() {
             DataType::True => visitor.visit_bool(true),
             DataType::False => visitor.visit_bool(false),
             DataType::Long => visitor.visit_i64(zv.long().unwrap_or(0)),
             DataType::Double => match zv.double().unwrap_or(0.0) {
-                f if f.is_finite() => visitor.visit_f64(f),
-                // JSON has no NaN or infinity: they read as the integer
-                // they truncate to (NaN 0, ±INF saturated).
-                f => visitor.visit_i64(truncate(f)),
+                f if f.is_finite() || f.is_nan() => visitor.visit_f64(f),
+                // ±INF (what json_decode makes of 1e400) as the largest
+                // finite float of its sign: the same saturated integer.
+                f => visitor.visit_f64(f64::MAX.copysign(f)),
             },
             DataType::String => match zv.zend_str() {
                 Some(s) => match std::str::from_utf8(s.as_bytes()) {
@@ -121,17 +157,83 @@ impl<'de> Deserializer<'de> for ZvalDe<'de> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if self.zv.dereference().is_null() {
+        if deref(self.zv).is_null() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
         }
     }
 
+    /// Nothing wants this value: it is not walked.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.check_depth()?;
+        let zv = deref(self.zv);
+        match table(zv) {
+            Some(ht) if !(zv.is_array() && is_list(ht)) => Table {
+                ht,
+                depth: self.depth + 1,
+            }
+            .deserialize_struct(name, fields, visitor),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
+        tuple_struct map enum identifier
+    }
+}
+
+/// An array or object handed to a visitor: looked up by field names when
+/// the visitor names them, walked otherwise.
+struct Table<'a> {
+    ht: &'a ZendHashTable,
+    depth: usize,
+}
+
+impl<'de> Deserializer<'de> for Table<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_map(Walk {
+            iter: self.ht.iter(),
+            value: None,
+            depth: self.depth,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_map(Lookup {
+            ht: self.ht,
+            fields: fields.iter(),
+            value: None,
+            depth: self.depth,
+        })
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier
     }
 }
 
@@ -159,40 +261,86 @@ impl<'de> SeqAccess<'de> for Seq<'de> {
     }
 }
 
-struct Map<'a> {
+/// The value whose key a map access just gave.
+fn value_of<'de, V: DeserializeSeed<'de>>(
+    slot: &mut Option<&'de Zval>,
+    depth: usize,
+    seed: V,
+) -> Result<V::Value, Error> {
+    let zv = slot
+        .take()
+        .ok_or_else(|| Error("a value without a key".into()))?;
+    seed.deserialize(ZvalDe { zv, depth })
+}
+
+/// Every entry, in order (an undefined property slot is no entry).
+struct Walk<'a> {
     iter: ext_php_rs::types::array::Iter<'a>,
     value: Option<&'a Zval>,
     depth: usize,
 }
 
-impl<'de> MapAccess<'de> for Map<'de> {
+impl<'de> MapAccess<'de> for Walk<'de> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        let Some((key, value)) = self.iter.next_zval() else {
-            return Ok(None);
-        };
-        self.value = Some(value);
-        seed.deserialize(KeyDe(&key)).map(Some)
+        loop {
+            let Some((key, value)) = self.iter.next_zval() else {
+                return Ok(None);
+            };
+            if deref(value).get_type() == DataType::Undef {
+                continue;
+            }
+            self.value = Some(value);
+            return seed.deserialize(KeyDe(&key)).map(Some);
+        }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let value = self
-            .value
-            .take()
-            .ok_or_else(|| Error("a value without a key".into()))?;
-        seed.deserialize(ZvalDe {
-            zv: value,
-            depth: self.depth,
-        })
+        value_of(&mut self.value, self.depth, seed)
+    }
+}
+
+/// Only the named fields, looked up.
+struct Lookup<'a> {
+    ht: &'a ZendHashTable,
+    fields: std::slice::Iter<'static, &'static str>,
+    value: Option<&'a Zval>,
+    depth: usize,
+}
+
+impl<'de> MapAccess<'de> for Lookup<'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        for field in self.fields.by_ref() {
+            let Some(value) = self.ht.get(*field) else {
+                continue;
+            };
+            if deref(value).get_type() == DataType::Undef {
+                continue;
+            }
+            self.value = Some(value);
+            return seed
+                .deserialize(de::value::BorrowedStrDeserializer::new(field))
+                .map(Some);
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        value_of(&mut self.value, self.depth, seed)
     }
 }
 
 /// A map key, read in place: the key zval only lives for this call. Keys
-/// are always strings, as in JSON (`7` → `"7"`).
+/// are strings, as in JSON (`7` → `"7"`).
 struct KeyDe<'k>(&'k Zval);
 
 impl<'de> Deserializer<'de> for KeyDe<'_> {

@@ -3,8 +3,9 @@
 //! Found and confirmed-missing answers are kept (with their own TTLs, read
 //! at lookup so an `ini_set` applies at once); transient answers never are,
 //! so a blip is retried on the next refresh instead of being remembered.
-//! Memory stays bounded: each cache has a weight budget and drops its
-//! oldest answers past it.
+//! Memory stays bounded **in bytes**, keys included: counting entries alone
+//! let 3,000 distinct long URLs grow a worker by 194 MB. Past its budget a
+//! cache drops its oldest answers.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -22,7 +23,7 @@ pub enum Lookup<V> {
 struct Slot<V> {
     at: Instant,
     value: Option<V>,
-    weight: usize,
+    bytes: usize,
 }
 
 pub struct Cache<V> {
@@ -33,17 +34,20 @@ pub struct Cache<V> {
 
 struct Inner<V> {
     map: HashMap<(String, i64), Slot<V>>,
-    weight: usize,
+    bytes: usize,
 }
 
+/// What one entry costs besides its URL and value: the key, the slot and
+/// the hash table's own share.
+const OVERHEAD: usize = 96;
+
 impl<V: Clone> Cache<V> {
-    /// A cache holding at most `budget` units, as measured by `weigh`
-    /// (a missing answer weighs 1).
+    /// A cache holding at most `budget` bytes, values weighed by `weigh`.
     pub fn new(budget: usize, weigh: fn(&V) -> usize) -> Cache<V> {
         Cache {
             slots: Mutex::new(Inner {
                 map: HashMap::new(),
-                weight: 0,
+                bytes: 0,
             }),
             budget,
             weigh,
@@ -63,33 +67,37 @@ impl<V: Clone> Cache<V> {
         }
     }
 
-    /// Remembers an answer: `Some` found, `None` confirmed missing.
+    /// Remembers an answer: `Some` found, `None` confirmed missing. An
+    /// answer larger than the whole budget is not kept.
     pub fn put(&self, url: &str, id: i64, value: Option<V>) {
-        let weight = value.as_ref().map_or(1, self.weigh).max(1);
+        let bytes = OVERHEAD + url.len() + value.as_ref().map_or(0, self.weigh);
         let mut inner = self.slots.lock();
-        if let Some(old) = inner.map.insert(
-            (url.to_owned(), id),
-            Slot {
-                at: Instant::now(),
-                value,
-                weight,
-            },
-        ) {
-            inner.weight -= old.weight;
+        if let Some(old) = inner.map.remove(&(url.to_owned(), id)) {
+            inner.bytes -= old.bytes;
         }
-        inner.weight += weight;
-        while inner.weight > self.budget && inner.map.len() > 1 {
+        if bytes > self.budget {
+            return;
+        }
+        while inner.bytes + bytes > self.budget {
             let oldest = inner
                 .map
                 .iter()
                 .min_by_key(|(_, s)| s.at)
                 .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                if let Some(s) = inner.map.remove(&k) {
-                    inner.weight -= s.weight;
-                }
+            match oldest.and_then(|k| inner.map.remove(&k)) {
+                Some(s) => inner.bytes -= s.bytes,
+                None => break,
             }
         }
+        inner.bytes += bytes;
+        inner.map.insert(
+            (url.to_owned(), id),
+            Slot {
+                at: Instant::now(),
+                value,
+                bytes,
+            },
+        );
     }
 
     /// Drops the answers for these ids (every API URL), or all of them.
@@ -98,18 +106,18 @@ impl<V: Clone> Cache<V> {
         match ids {
             None => {
                 inner.map.clear();
-                inner.weight = 0;
+                inner.bytes = 0;
             }
             Some(ids) => {
                 let mut freed = 0;
                 inner.map.retain(|(_, id), s| {
                     let keep = !ids.contains(id);
                     if !keep {
-                        freed += s.weight;
+                        freed += s.bytes;
                     }
                     keep
                 });
-                inner.weight -= freed;
+                inner.bytes -= freed;
             }
         }
     }
@@ -123,9 +131,9 @@ impl<V: Clone> Cache<V> {
         self.len() == 0
     }
 
-    /// The weight held, in the units of `weigh`.
-    pub fn weight(&self) -> usize {
-        self.slots.lock().weight
+    /// The bytes held, as weighed.
+    pub fn bytes(&self) -> usize {
+        self.slots.lock().bytes
     }
 }
 
@@ -137,7 +145,7 @@ mod tests {
 
     #[test]
     fn found_missing_and_unknown() {
-        let c: Cache<u32> = Cache::new(100, |_| 1);
+        let c: Cache<u32> = Cache::new(10_000, |_| 4);
         assert_eq!(c.get("u", 1, LONG, LONG), Lookup::Unknown);
         c.put("u", 1, Some(7));
         c.put("u", 2, None);
@@ -152,7 +160,7 @@ mod tests {
 
     #[test]
     fn ttls_apply_at_lookup() {
-        let c: Cache<u32> = Cache::new(100, |_| 1);
+        let c: Cache<u32> = Cache::new(10_000, |_| 4);
         c.put("u", 1, Some(7));
         c.put("u", 2, None);
         assert_eq!(c.get("u", 1, Duration::ZERO, LONG), Lookup::Unknown);
@@ -162,29 +170,52 @@ mod tests {
 
     #[test]
     fn the_budget_evicts_the_oldest() {
-        let c: Cache<u32> = Cache::new(10, |v| *v as usize);
-        c.put("u", 1, Some(4));
-        std::thread::sleep(Duration::from_millis(2));
-        c.put("u", 2, Some(4));
-        std::thread::sleep(Duration::from_millis(2));
-        c.put("u", 3, Some(4));
+        let c: Cache<u32> = Cache::new(3 * (OVERHEAD + 1 + 100), |v| *v as usize);
+        for id in 1..=4 {
+            c.put("u", id, Some(100));
+            std::thread::sleep(Duration::from_millis(2));
+        }
         assert_eq!(c.get("u", 1, LONG, LONG), Lookup::Unknown);
-        assert_eq!(c.get("u", 3, LONG, LONG), Lookup::Found(4));
-        assert!(c.weight() <= 10);
+        assert_eq!(c.get("u", 4, LONG, LONG), Lookup::Found(100));
+        assert_eq!(c.len(), 3);
+        assert!(c.bytes() <= 3 * (OVERHEAD + 101));
+    }
+
+    #[test]
+    fn long_urls_count_against_the_budget() {
+        // 3,000 distinct 64 KiB URLs would be 192 MB held by count alone.
+        let budget = 4 << 20;
+        let c: Cache<u32> = Cache::new(budget, |_| 4);
+        for i in 0..3_000 {
+            let url = format!("https://panel-{i}.example/{}", "x".repeat(64 << 10));
+            c.put(&url, 1, Some(1));
+        }
+        assert!(c.bytes() <= budget, "{} bytes", c.bytes());
+        assert!(c.len() < 100, "{} entries", c.len());
+    }
+
+    #[test]
+    fn an_answer_larger_than_the_budget_is_not_kept() {
+        let c: Cache<u32> = Cache::new(1_000, |v| *v as usize);
+        c.put("u", 1, Some(10));
+        c.put("u", 2, Some(5_000));
+        assert_eq!(c.get("u", 2, LONG, LONG), Lookup::Unknown);
+        assert_eq!(c.get("u", 1, LONG, LONG), Lookup::Found(10));
     }
 
     #[test]
     fn forget_some_or_all() {
-        let c: Cache<u32> = Cache::new(100, |_| 1);
+        let c: Cache<u32> = Cache::new(100_000, |_| 4);
         for id in 1..=3 {
             c.put("a", id, Some(1));
             c.put("b", id, Some(1));
         }
         c.forget(Some(&[2]));
-        assert_eq!((c.len(), c.weight()), (4, 4));
+        assert_eq!(c.len(), 4);
+        assert_eq!(c.bytes(), 4 * (OVERHEAD + 1 + 4));
         assert_eq!(c.get("b", 2, LONG, LONG), Lookup::Unknown);
         c.forget(None);
         assert!(c.is_empty());
-        assert_eq!(c.weight(), 0);
+        assert_eq!(c.bytes(), 0);
     }
 }

@@ -4,8 +4,10 @@
 //! provisioning may lack. Checking it here turns what used to be nightly,
 //! unexplained silence into a message at configuration time.
 
+use super::deadline::Deadline;
 use super::http;
 use super::settings::Api;
+use crate::core::input::is_json;
 
 /// The outcome of a connection check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,14 +18,17 @@ pub struct Probe {
     pub error: Option<String>,
 }
 
-/// `GET /connect`, then `GET /compute/hypervisors/groups?results=1`.
-pub fn probe(api: &Api) -> Probe {
+/// `GET /connect` (200 with any JSON: real panels answer `[]`), then
+/// `GET /compute/hypervisors/groups?results=1` (200 with a JSON object),
+/// both within `deadline`.
+pub fn probe(api: &Api, deadline: &Deadline) -> Probe {
+    let mut requests = 0;
     let fail = |status, error: String| Probe {
         ok: false,
         status,
         error: Some(error),
     };
-    match http::get(api, "/connect") {
+    match http::get(api, "/connect", deadline, &mut requests) {
         Err(cause) => return fail(0, cause),
         Ok(r) if r.status == 401 || r.status == 403 => {
             return fail(
@@ -37,10 +42,15 @@ pub fn probe(api: &Api) -> Probe {
                 format!("the panel's /connect answered HTTP {}", r.status),
             )
         }
-        Ok(r) if !json_object(&r.body) => return fail(r.status, not_the_api("/connect")),
+        Ok(r) if !is_json(&r.body) => return fail(r.status, not_the_api("/connect", "JSON")),
         Ok(_) => {}
     }
-    match http::get(api, "/compute/hypervisors/groups?results=1") {
+    match http::get(
+        api,
+        "/compute/hypervisors/groups?results=1",
+        deadline,
+        &mut requests,
+    ) {
         Err(cause) => fail(0, cause),
         Ok(r) if r.status == 401 || r.status == 403 => fail(
             r.status,
@@ -54,9 +64,10 @@ pub fn probe(api: &Api) -> Probe {
             r.status,
             format!("reading hypervisor groups answered HTTP {}", r.status),
         ),
-        Ok(r) if !json_object(&r.body) => {
-            fail(r.status, not_the_api("/compute/hypervisors/groups"))
-        }
+        Ok(r) if !json_object(&r.body) => fail(
+            r.status,
+            not_the_api("/compute/hypervisors/groups", "a JSON object"),
+        ),
         Ok(r) => Probe {
             ok: true,
             status: r.status,
@@ -65,12 +76,53 @@ pub fn probe(api: &Api) -> Probe {
     }
 }
 
-/// A maintenance page or a web server's index also answers 200; only a JSON
-/// object is the API talking.
+/// A maintenance page or a web server's index also answers 200; only JSON
+/// is the API talking (a list of groups comes as an object).
 fn json_object(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).is_ok()
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let object = serde::de::Deserializer::deserialize_any(&mut de, IsObject).unwrap_or(false);
+    object && de.end().is_ok()
 }
 
-fn not_the_api(path: &str) -> String {
-    format!("{path} answered 200 but not with a JSON object: is the URL the panel's API (https://panel/api/v1)?")
+/// Answers whether a JSON value is an object, skipping its content.
+struct IsObject;
+
+impl<'de> serde::de::Visitor<'de> for IsObject {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(true)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(false)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+}
+
+fn not_the_api(path: &str, what: &str) -> String {
+    format!("{path} answered 200 but not with {what}: is the URL the panel's API (https://panel/api/v1)?")
 }

@@ -4,7 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-/// The `vfstock.*` ini settings (SPEC §6), with their defaults.
+/// The API's largest page (`results`).
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// The `vfstock.*` ini settings, with their defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub timeout: Duration,
@@ -50,6 +53,8 @@ pub struct Api {
     pub verify_tls: bool,
     pub ca_file: String,
     pub max_response_bytes: u64,
+    /// Keep-alive connections kept per host (`vfstock.concurrency`).
+    pub pool: usize,
 }
 
 impl Api {
@@ -63,6 +68,7 @@ impl Api {
             verify_tls: settings.verify_tls,
             ca_file: settings.ca_file.clone(),
             max_response_bytes: settings.max_response_bytes,
+            pool: settings.concurrency,
         }
     }
 }

@@ -7,7 +7,7 @@ namespace VfStock\Tests;
 use PHPUnit\Framework\TestCase;
 
 /**
- * SPEC.md §3 (the capacity algorithm) and §5 (`vf_capacity_for`), rule by rule.
+ * and the PHP API (`vf_capacity_for`), rule by rule.
  *
  * Every expected value is worked out by hand from the spec; the arithmetic is
  * in the comments. Unless a test is about the buffer, it passes
@@ -16,7 +16,8 @@ use PHPUnit\Framework\TestCase;
 final class CapacityTest extends TestCase
 {
     private const ROW_KEYS = [
-        'id', 'name', 'eligible', 'skipped', 'memory', 'cpu', 'storage', 'fits', 'binding', 'pool', 'ipv4Free',
+        'id', 'name', 'eligible', 'skipped', 'memory', 'cpu', 'storage', 'servers', 'ipv4', 'fits', 'binding', 'pool',
+        'ipv4Free',
     ];
     private const TOP_KEYS = ['fits', 'unbounded', 'ipv4Cap', 'hypervisors'];
     private const REASONS = ['disabled', 'not commissioned', 'prohibited', 'malformed'];
@@ -107,7 +108,7 @@ final class CapacityTest extends TestCase
     }
 
     // ------------------------------------------------------------------
-    // result shape (§5)
+    // result shape
     // ------------------------------------------------------------------
 
     public function testResultHasTheTopLevelKeysInSpecOrderWithTheirTypes(): void
@@ -149,6 +150,8 @@ final class CapacityTest extends TestCase
             'memory' => 4,
             'cpu' => 4,
             'storage' => 5,
+            'servers' => null,
+            'ipv4' => 12,
             'fits' => 4,
             'binding' => 'memory',
             'pool' => 'localStorage',
@@ -178,7 +181,7 @@ final class CapacityTest extends TestCase
     }
 
     // ------------------------------------------------------------------
-    // reading values (§3 "Reading values")
+    // reading values
     // ------------------------------------------------------------------
 
     /**
@@ -337,7 +340,7 @@ final class CapacityTest extends TestCase
     }
 
     // ------------------------------------------------------------------
-    // eligibility (§3 "Eligible hypervisor")
+    // eligibility
     // ------------------------------------------------------------------
 
     /**
@@ -1240,8 +1243,8 @@ final class CapacityTest extends TestCase
             'k = 3 floors' => [3, 3],
             'k = 10' => [10, 1],
             'k = 11 leaves none' => [11, 0],
-            'k = 0 is taken as 1' => [0, 10],
             'k = -4 is taken as 1' => [-4, 10],
+            'k = "" is taken as 1' => ['', 10],
         ];
     }
 
@@ -1259,6 +1262,20 @@ final class CapacityTest extends TestCase
 
         self::assertSame($cap, $result['ipv4Cap']);
         self::assertSame($cap, $result['fits']);
+    }
+
+    public function testIpv4ZeroIsAnIpv6OnlyPlanThatNoAddressLimits(): void
+    {
+        $result = self::capacity(
+            Fleet::package(self::MEMORY_ONLY),
+            Fleet::group([self::memoryHv(1, 1000, 1000, Fleet::ipv4Free(0))]),
+            ['buffer' => 0, 'ipv4' => 0],
+        );
+
+        self::assertNull($result['ipv4Cap']);
+        self::assertSame(1000, $result['fits']);
+        self::assertNull($result['hypervisors'][0]['ipv4']);
+        self::assertSame('memory', $result['hypervisors'][0]['binding']);
     }
 
     public function testIpv4OptionAppliesBeforeTakingTheMaximum(): void
@@ -1409,8 +1426,9 @@ final class CapacityTest extends TestCase
         self::assertFalse($result['unbounded']);
         self::assertSame(5, $result['ipv4Cap']);
         [$one, $two, $three] = $result['hypervisors'];
-        self::assertSame([8, 7, 10, 7, 'cpu', 'nvme'], [
-            $one['memory'], $one['cpu'], $one['storage'], $one['fits'], $one['binding'], $one['pool'],
+        // hv one reports 8 free addresses of its own: 8 / 2 = 4 VPSes.
+        self::assertSame([8, 7, 10, 4, 4, 'ipv4', 'nvme'], [
+            $one['memory'], $one['cpu'], $one['storage'], $one['ipv4'], $one['fits'], $one['binding'], $one['pool'],
         ]);
         self::assertSame('disabled', $two['skipped']);
         self::assertSame([7, null, 4, 4, 'storage', 'localStorage'], [
@@ -1455,7 +1473,7 @@ final class CapacityTest extends TestCase
 
     /**
      * The package is `body.data` only when that is an object; otherwise the
-     * body itself is the package (§4, `GET /packages/{id}`).
+     * body itself is the package.
      *
      * @dataProvider nonObjectPackageData
      */
@@ -1519,7 +1537,7 @@ final class CapacityTest extends TestCase
     {
         return [
             'list' => ['[1,2]'],
-            'empty list' => ['[]'],
+            'list keyed like one' => ['{"0": 1, "1": 2}'],
             'number' => ['5'],
             'string' => ['"package"'],
             'null' => ['null'],
@@ -1774,7 +1792,7 @@ final class CapacityTest extends TestCase
     }
 
     /**
-     * The invariants §3/§5 impose on any result.
+     * The invariants the capacity rules and the PHP API impose on any result.
      *
      * @param array<string, mixed> $result
      */
@@ -1798,7 +1816,7 @@ final class CapacityTest extends TestCase
             self::assertSame(self::ROW_KEYS, array_keys($row), $case);
             self::assertIsBool($row['eligible'], $case);
             $axes = [];
-            foreach (['memory', 'cpu', 'storage', 'fits'] as $key) {
+            foreach (['memory', 'cpu', 'storage', 'servers', 'ipv4', 'fits'] as $key) {
                 self::assertTrue($row[$key] === null || (is_int($row[$key]) && $row[$key] >= 0), "$case: $key");
             }
             if (!$row['eligible']) {
@@ -1809,7 +1827,7 @@ final class CapacityTest extends TestCase
             }
             $eligible++;
             self::assertNull($row['skipped'], $case);
-            foreach (['memory', 'cpu', 'storage'] as $axis) {
+            foreach (['memory', 'cpu', 'storage', 'servers', 'ipv4'] as $axis) {
                 if ($row[$axis] !== null) {
                     $axes[$axis] = $row[$axis];
                 }
@@ -1870,7 +1888,7 @@ final class CapacityTest extends TestCase
      * Deep and self-referencing inputs, each run in a child PHP process so a
      * crash (stack overflow) shows up as a failure instead of killing the suite.
      * PHP arrays nested that deep (or containing themselves) cannot be data
-     * from the panel: they must be refused with an argument error. Deep JSON
+     * from the panel: never a crash; what vfstock does not read is not walked. Deep JSON
      * text may be parsed or refused, but never crash.
      *
      * @return array<string, array{string, string}>
@@ -1891,23 +1909,29 @@ final class CapacityTest extends TestCase
                 '$p = "{}"; $r = \'{"data":[\' . str_repeat("[", 200000) . str_repeat("]", 200000) . "]}";',
                 $either,
             ],
-            'deep PHP package' => [$deepArray . ' $p = $x; $r = ["data" => []];', $refused],
+            // Fields vfstock does not need are never walked, however deep; a
+            // known field nested too deep is refused.
+            'deep PHP package' => [$deepArray . ' $p = $x; $r = ["data" => []];', $either],
             'deep PHP package field' => [
                 $deepArray . ' $p = ["memory" => 1, "extra" => $x]; $r = ["data" => []];',
-                $refused,
+                'array:ok',
             ],
-            'deep PHP resources entry' => [$deepList . ' $p = ["memory" => 1]; $r = ["data" => [$x]];', $refused],
+            'deep PHP resources entry' => [$deepList . ' $p = ["memory" => 1]; $r = ["data" => [$x]];', $either],
             'deep PHP hypervisor' => [
                 $deepArray . ' $p = ["memory" => 1]; $r = ["data" => [["hypervisor" => $x, "resources" => $x]]];',
-                $refused,
+                $either,
             ],
-            'recursive PHP package' => ['$p = ["memory" => 1]; $p["self"] = &$p; $r = ["data" => []];', $refused],
-            'recursive PHP resources' => ['$p = ["memory" => 1]; $r = ["data" => []]; $r["data"][0] = &$r;', $refused],
+            'deep PHP known field' => [
+                '$x = ["data" => []]; for ($i = 0; $i < 200; $i++) { $x = ["data" => [$x]]; } $p = $x; $r = ["data" => []];',
+                $either,
+            ],
+            'recursive PHP package' => ['$p = ["memory" => 1]; $p["self"] = &$p; $r = ["data" => []];', 'array:ok'],
+            'recursive PHP resources' => ['$p = ["memory" => 1]; $r = ["data" => []]; $r["data"][0] = &$r;', $either],
             'recursive PHP cell' => [
                 '$c = ["max" => 10]; $c["free"] = &$c; $p = ["memory" => 1];'
                 . ' $r = ["data" => [["hypervisor" => ["enabled" => 1, "commissioned" => 1],'
                 . ' "resources" => ["memory" => &$c]]]];',
-                $refused,
+                $either,
             ],
         ];
     }

@@ -8,9 +8,7 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * A callback that calls exit(), dies of a fatal error or throws must not
- * make the extension leak or touch freed memory (SPEC §5: the PHP process
- * never crashes; a bailout is resumed only after the refresh's Rust values
- * are dropped). Checked under valgrind's memcheck in a child PHP.
+ * make the extension leak or touch freed memory. Checked under valgrind's memcheck in a child PHP.
  */
 final class LeakTest extends TestCase
 {
@@ -53,13 +51,16 @@ final class LeakTest extends TestCase
             PHP_BINARY, '-n', '-d', "extension={$so}", $script, self::sim()->url(), self::TOKEN, $mode,
         ];
         $env = ['USE_ZEND_ALLOC' => '0', 'ZEND_DONT_UNLOAD_MODULES' => '1', 'PATH' => (string) getenv('PATH')];
-        $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+        // valgrind's report goes to a file: read from a pipe after stdout,
+        // a report over the pipe's 64 KiB blocked the child for ever.
+        $reportFile = $script . '.valgrind';
+        $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['file', $reportFile, 'w']], $pipes, null, $env);
         self::assertIsResource($process);
         $stdout = (string) stream_get_contents($pipes[1]);
-        $report = (string) stream_get_contents($pipes[2]);
         fclose($pipes[1]);
-        fclose($pipes[2]);
         $code = proc_close($process);
+        $report = (string) file_get_contents($reportFile);
+        unlink($reportFile);
         unlink($script);
 
         self::assertSame($exitCode, $code, $stdout . $report);

@@ -7,8 +7,8 @@ namespace VfStock\Tests;
 use PHPUnit\Framework\TestCase;
 
 /**
- * `vf_stock_probe`, `vf_stock_stats`, `vf_stock_forget` (SPEC §5) and the
- * `vfstock.*` ini settings taking effect at run time (§6).
+ * `vf_stock_probe`, `vf_stock_stats`, `vf_stock_forget` and the
+ * `vfstock.*` ini settings taking effect at run time.
  *
  * Fleet: package 1 (2048 MB, 2 cores, 50 GB) and package 2 (a copy); groups
  * 1–3 of one Fleet-default hypervisor each (65536 MB, 32 cores, 2000 GB,
@@ -451,7 +451,7 @@ final class PanelFunctionsTest extends TestCase
         self::assertMatchesRegularExpression('/cache/i', $info);
     }
 
-    public function testPageLimitCapsTheGroupRead(): void
+    public function testAGroupWithMorePagesThanTheLimitIsNotCountedInPart(): void
     {
         ini_set('vfstock.page_size', '10');
         ini_set('vfstock.page_limit', '2');
@@ -476,13 +476,16 @@ final class PanelFunctionsTest extends TestCase
             ini_set('vfstock.page_limit', '25');
         }
 
-        // At most 2 pages of group 5 are read; reaching the cap is logged.
+        // Page 1 says there are more pages than the limit: nothing more is
+        // read, the group is transient (never a partial total), it is logged.
         $pages = array_filter(self::seen(), static fn (string $p): bool => str_contains($p, '/groups/5/'));
-        self::assertCount(2, $pages);
+        self::assertCount(1, $pages);
         self::assertNotEmpty(array_filter(
             $logged,
-            static fn (string $l): bool => preg_match('/page|limit/i', $l) === 1
+            static fn (string $l): bool => str_starts_with($l, 'page limit') && str_contains($l, 'vfstock.page_limit')
         ));
-        self::assertArrayHasKey(1, $r['products']);
+        self::assertSame('untouched', $r['products'][1]['status']);
+        self::assertSame('transient', $r['products'][1]['groups'][5]['status']);
+        self::assertStringContainsString('page_limit', (string) $r['products'][1]['reason']);
     }
 }

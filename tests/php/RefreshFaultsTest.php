@@ -14,9 +14,9 @@ use TypeError;
 use UnexpectedValueException;
 
 /**
- * `vf_stock_refresh` at its edges: leases (SPEC §5, §6), callbacks that throw
- * or exit, malformed requests (§5 "Errors at the boundary") and token
- * hygiene (§8).
+ * `vf_stock_refresh` at its edges: leases, callbacks that throw
+ * or exit, malformed requests and token
+ * hygiene.
  *
  * Fleet: package 1 (2048 MB, 2 cores, 50 GB); group 1 with one hypervisor
  * (Fleet defaults: 65536 MB, 32 cores, 2000 GB, 100 IPv4) →
@@ -27,7 +27,7 @@ final class RefreshFaultsTest extends TestCase
 {
     private const TOKEN = 'faults-test-token';
 
-    /** Distinctive tokens for §8: one the panel knows, one it does not. */
+    /** Distinctive tokens for security: one the panel knows, one it does not. */
     private const SECRET_GOOD = 'vfTok-GOOD-5a1c9e77d0b24f3e8c61-SECRET';
     private const SECRET_BAD = 'vfTok-BAD-93f0aa12c4e54b7d9e08-SECRET';
 
@@ -404,7 +404,7 @@ PHP);
      */
     public function testCallbackReturningANonIterableIsAnInvalidArgument(string $which, mixed $returned): void
     {
-        // §5: db.products and db.locations return an iterable; anything else is not one.
+        // the PHP API: db.products and db.locations return an iterable; anything else is not one.
         $db = $which === 'products'
             ? ['products' => static fn (?array $ids): mixed => $returned]
             : ['locations' => static fn (int $pid, string $label): mixed => $returned];
@@ -611,7 +611,7 @@ PHP);
             'forgetGroups not ids' => [$set('forgetGroups', ['x']), 'forgetGroups'],
             'locationLabel not a string' => [$set('locationLabel', ['Location']), 'locationLabel'],
             'unknown top-level key' => [$set('bogusKey', true), 'bogusKey'],
-            // §5 puts the timeout under `api`; a top-level `timeout` is not a request key
+            // the PHP API puts the timeout under `api`; a top-level `timeout` is not a request key
             'top-level timeout' => [$set('timeout', 3), 'timeout'],
             'misspelt dryRun' => [$set('dryrun', true), 'dryrun'],
         ];
@@ -667,7 +667,7 @@ PHP);
     }
 
     // ------------------------------------------------------------------
-    // token hygiene (§8)
+    // token hygiene
     // ------------------------------------------------------------------
 
     public function testTheTokenNeverLeaks(): void

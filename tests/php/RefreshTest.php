@@ -7,9 +7,9 @@ namespace VfStock\Tests;
 use PHPUnit\Framework\TestCase;
 
 /**
- * `vf_stock_refresh` against the simulator: SPEC §4 (the product table, the
- * groups of a product, the IPv4 count and buffer), §5 (the result) and §6
- * (one fetch per package and group, caches, TLS).
+ * `vf_stock_refresh` against the simulator: the product table, the
+ * groups of a product, the IPv4 count and buffer, the result, and one
+ * fetch per package and group (caches, TLS).
  *
  * Every expected qty is worked out by hand in a comment. Unless a test is about
  * the buffer, products set `configoption7 = '0'` so the reserve is 0 and
@@ -34,7 +34,7 @@ final class RefreshTest extends TestCase
 {
     private const TOKEN = 'refresh-test-token';
 
-    /** The settings tests change, with their SPEC §6 defaults. */
+    /** The settings tests change, with their defaults. */
     private const INI_DEFAULTS = [
         'vfstock.page_size' => '200',
         'vfstock.max_response_bytes' => '16777216',
@@ -281,7 +281,7 @@ final class RefreshTest extends TestCase
     }
 
     // ------------------------------------------------------------------
-    // SPEC §4: the product table, row by row
+    // the product table, row by row
     // ------------------------------------------------------------------
 
     /**
@@ -425,7 +425,7 @@ final class RefreshTest extends TestCase
     public function testTwoProductsOnOneMissingPackageReadItOnceAndBothZero(): void
     {
         // Package 404 is missing: zeroed. A second product on the same missing
-        // package in the same run still reads 0 (one fetch, §6).
+        // package in the same run still reads 0 (one fetch, the reads and caches).
         $result = $this->refresh(['products' => [120, 121]]);
 
         self::assertSame('updated', self::product($result, 120)['status']);
@@ -686,7 +686,7 @@ final class RefreshTest extends TestCase
     }
 
     // ------------------------------------------------------------------
-    // SPEC §4: groups of a product, IPv4 count, buffer
+    // groups of a product, IPv4 count, buffer
     // ------------------------------------------------------------------
 
     public function testGroupsAreConfigoption1PlusLocationValuesDeduplicatedEachFetchedOnce(): void
@@ -823,13 +823,13 @@ final class RefreshTest extends TestCase
         // hv1: mem 20480/2048 = 10, cpu 16/2 = 8, disk 1000/50 = 20 → 8, cpu binds
         self::assertSame([
             'id' => 1, 'name' => 'hv1', 'eligible' => true, 'skipped' => null,
-            'memory' => 10, 'cpu' => 8, 'storage' => 20, 'fits' => 8,
+            'memory' => 10, 'cpu' => 8, 'storage' => 20, 'servers' => null, 'ipv4' => 100, 'fits' => 8,
             'binding' => 'cpu', 'pool' => 'localStorage', 'ipv4Free' => 100,
         ], $g['hypervisors'][0]);
         // hv2: mem 8192/2048 = 4, cpu 8, disk 500/50 = 10 → 4, memory binds
         self::assertSame([
             'id' => 2, 'name' => 'hv2', 'eligible' => true, 'skipped' => null,
-            'memory' => 4, 'cpu' => 8, 'storage' => 10, 'fits' => 4,
+            'memory' => 4, 'cpu' => 8, 'storage' => 10, 'servers' => null, 'ipv4' => 100, 'fits' => 4,
             'binding' => 'memory', 'pool' => 'localStorage', 'ipv4Free' => 100,
         ], $g['hypervisors'][1]);
         self::assertSame(6, $g['hypervisors'][2]['id']);
@@ -864,7 +864,7 @@ final class RefreshTest extends TestCase
     }
 
     // ------------------------------------------------------------------
-    // SPEC §6: request counts and caches
+    // request counts and caches
     // ------------------------------------------------------------------
 
     /**

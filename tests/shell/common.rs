@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 pub use vfsim::Simulator;
-use vfstock::core::input::{Entry, Obj, Package};
+use vfstock::core::input::Package;
+pub use vfstock::shell::deadline::Deadline;
+use vfstock::shell::fetch::{self, Fetched};
 use vfstock::shell::settings::{Api, Settings};
-use vfstock::shell::upstream::{Group, Read};
+use vfstock::shell::upstream::{self, Group, Page, Read};
 
 /// A token distinctive enough that finding it anywhere is a leak.
 pub const TOKEN: &str = "tok-SECRET-1234";
@@ -137,16 +139,55 @@ pub fn found_group(r: &Read<Arc<Group>>) -> &Group {
     }
 }
 
-/// The hypervisor ids of a group's entries, in order (-1: not an object).
-pub fn entry_ids(entries: &[Obj<Entry>]) -> Vec<i64> {
-    entries
+/// The hypervisor ids of a group, in order (0: an entry that is not an object).
+pub fn hv_ids(group: &Group) -> Vec<i64> {
+    group.hypervisors.iter().map(|h| h.id).collect()
+}
+
+/// A group read the way one caller alone would: page 1, then each later
+/// page one after another (stopping at the first that fails), assembled
+/// as `fetch_all` assembles them. No cache, no deadline.
+pub fn read_group(
+    api: &Api,
+    id: i64,
+    page_size: u32,
+    page_limit: u32,
+    requests: &mut u32,
+) -> Read<Arc<Group>> {
+    let first = upstream::page(api, id, 1, page_size, &Deadline::NONE, requests);
+    let mut rest: Vec<Read<Page>> = Vec::new();
+    if let Read::Found(p) = &first {
+        let pages = upstream::pages_of(p);
+        if pages <= page_limit.max(1) {
+            for n in 2..=pages {
+                let read = upstream::page(api, id, n, page_size, &Deadline::NONE, requests);
+                let failed = !matches!(read, Read::Found(_));
+                rest.push(read);
+                if failed {
+                    break;
+                }
+            }
+        }
+    }
+    upstream::assemble(id, first, rest, page_limit)
+}
+
+/// `GET /packages/{id}` without a deadline.
+pub fn read_package(api: &Api, id: i64, requests: &mut u32) -> Read<Package> {
+    upstream::package(api, id, &Deadline::NONE, requests)
+}
+
+/// `fetch_all` without a deadline.
+pub fn fetch_all(api: &Api, packages: &[i64], groups: &[i64], s: &Settings) -> Fetched {
+    fetch::fetch_all(api, packages, groups, s, &Deadline::NONE)
+}
+
+/// How many logged requests went to `/connect`.
+pub fn connects(sim: &Simulator) -> usize {
+    paths(sim)
         .iter()
-        .map(|e| {
-            e.get()
-                .and_then(|e| e.hypervisor.get())
-                .map_or(-1, |h| h.id.0)
-        })
-        .collect()
+        .filter(|(p, _)| p.ends_with("/connect"))
+        .count()
 }
 
 pub fn assert_no_token(text: &str) {

@@ -1,4 +1,4 @@
-//! SPEC §6: reads run concurrently, bounded by `vfstock.concurrency`.
+//! reads run concurrently, bounded by `vfstock.concurrency`.
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ fn time_16(sim: &Simulator, first_id: u64, concurrency: usize) -> Duration {
     let api = api(sim, &s);
     let ids: Vec<i64> = ids.iter().map(|&id| id as i64).collect();
     let started = Instant::now();
-    let f = fetch::fetch_all(&api, &ids, &[], &s);
+    let f = fetch_all(&api, &ids, &[], &s);
     let took = started.elapsed();
     assert_eq!(f.cost.requests, 16, "all cold (concurrency {concurrency})");
     assert_eq!(f.packages.len(), 16);
@@ -68,11 +68,11 @@ fn later_pages_of_a_group_are_read_at_once() {
         };
         fetch::forget(Some(&[group as i64]));
         let started = Instant::now();
-        let f = fetch::fetch_all(&api(&sim, &s), &[], &[group as i64], &s);
+        let f = fetch_all(&api(&sim, &s), &[], &[group as i64], &s);
         let took = started.elapsed();
         assert_eq!(f.cost.requests, 6);
         assert_eq!(
-            entry_ids(&found_group(&f.groups[&(group as i64)]).entries).len(),
+            found_group(&f.groups[&(group as i64)]).hypervisors.len(),
             60
         );
         took

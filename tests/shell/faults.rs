@@ -1,4 +1,4 @@
-//! SPEC §4: every simulator fault × {package, group page 1, group page 2}
+//! every simulator fault × {package, group page 1, group page 2}
 //! ends in the tri-state the spec names. Only a 404 on a package or on a
 //! group's first page is "missing"; a 404 on page 2+ and every other fault
 //! is "transient".
@@ -6,7 +6,6 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use vfstock::shell::upstream;
 
 use crate::common::*;
 
@@ -30,6 +29,7 @@ fn action_name(action: &Value) -> &'static str {
             "html200" => "html200",
             "truncated" => "truncated",
             "reset" => "reset",
+            "resetReused" => "resetReused",
             other => panic!("unknown action {other}"),
         },
         Value::Object(o) if o.contains_key("status") => "status",
@@ -58,10 +58,8 @@ fn read_with(sim: &Simulator, target: Target, action: &Value, timeout: Duration)
     let api = api(sim, &s);
     let mut n = 0;
     let out = match target {
-        Target::Package => outcome(&upstream::package(&api, PACKAGE as i64, &mut n)),
-        Target::GroupPage(_) => {
-            outcome(&upstream::group(&api, GROUP as i64, PAGE_SIZE, 25, &mut n))
-        }
+        Target::Package => outcome(&read_package(&api, PACKAGE as i64, &mut n)),
+        Target::GroupPage(_) => outcome(&read_group(&api, GROUP as i64, PAGE_SIZE, 25, &mut n)),
     };
     let name = action_name(action);
     let fired = log(sim).iter().any(|r| {
@@ -88,11 +86,19 @@ fn start() -> Simulator {
     Simulator::start(scenario(&[PACKAGE], &[(GROUP, 3)]))
 }
 
+/// Requests per target when nothing is retried: the package, page 1, and
+/// pages 1 and 2.
+const ONCE: [u32; 3] = [1, 1, 2];
+
 /// Runs one fault against all three targets and checks the outcomes.
 fn check(action: Value, timeout: Duration, expect: [&str; 3]) {
+    check_counting(action, timeout, expect, ONCE)
+}
+
+/// [`check`], with the requests each target is expected to count.
+fn check_counting(action: Value, timeout: Duration, expect: [&str; 3], requests: [u32; 3]) {
     let sim = start();
     let targets = [Target::Package, Target::GroupPage(1), Target::GroupPage(2)];
-    let requests = [1, 1, 2];
     for ((target, want), want_n) in targets.into_iter().zip(expect).zip(requests) {
         let started = Instant::now();
         let (out, n) = read_with(&sim, target, &action, timeout);
@@ -139,11 +145,11 @@ fn no_fault_baseline_is_found() {
     let sim = start();
     let api = api(&sim, &settings());
     let mut n = 0;
-    let p = upstream::package(&api, PACKAGE as i64, &mut n);
+    let p = read_package(&api, PACKAGE as i64, &mut n);
     assert_eq!(found_package(&p).memory.0, 1000 + PACKAGE as i64);
-    let g = upstream::group(&api, GROUP as i64, PAGE_SIZE, 25, &mut n);
+    let g = read_group(&api, GROUP as i64, PAGE_SIZE, 25, &mut n);
     let g = found_group(&g);
-    assert_eq!(entry_ids(&g.entries), vec![1, 2, 3]);
+    assert_eq!(hv_ids(g), vec![1, 2, 3]);
     assert_eq!((g.pages, n), (2, 3));
     assert!(
         log(&sim).iter().all(|r| r["auth"] == "ok"),
@@ -264,9 +270,37 @@ fn oversized_is_refused_because_of_the_limit() {
     }
 }
 
+/// A reset before any answer is what a stale pooled connection looks like,
+/// so it is retried once on a fresh connection; a reset on every
+/// connection still ends transient, after two requests per read.
 #[test]
 fn reset() {
-    check(json!("reset"), SLOW, ALL_TRANSIENT);
+    check_counting(json!("reset"), SLOW, ALL_TRANSIENT, [2, 2, 3]);
+}
+
+#[test]
+fn a_single_reset_is_retried_and_found() {
+    let sim = start();
+    for target in [Target::Package, Target::GroupPage(1), Target::GroupPage(2)] {
+        let mut fault = fault_for(target, &json!("reset"));
+        fault[0]["times"] = json!(1);
+        sim.set_faults(fault);
+        sim.clear_requests();
+        let api = api(&sim, &settings());
+        let mut n = 0;
+        let out = match target {
+            Target::Package => outcome(&read_package(&api, PACKAGE as i64, &mut n)),
+            Target::GroupPage(_) => outcome(&read_group(&api, GROUP as i64, PAGE_SIZE, 25, &mut n)),
+        };
+        assert_eq!(out, Outcome::Found, "{target:?}");
+        // The group's two pages, one of them asked twice.
+        let want = match target {
+            Target::Package => 2,
+            Target::GroupPage(_) => 3,
+        };
+        assert_eq!(n, want, "{target:?}: the reset read is asked once more");
+        assert_eq!(log(&sim).len() as u32, want, "{target:?}: {:?}", log(&sim));
+    }
 }
 
 #[test]
@@ -308,24 +342,53 @@ fn a_real_404_is_missing() {
     let sim = start();
     let api = api(&sim, &settings());
     let mut n = 0;
+    assert_eq!(outcome(&read_package(&api, 77, &mut n)), Outcome::Missing);
     assert_eq!(
-        outcome(&upstream::package(&api, 77, &mut n)),
-        Outcome::Missing
-    );
-    assert_eq!(
-        outcome(&upstream::group(&api, 78, PAGE_SIZE, 25, &mut n)),
+        outcome(&read_group(&api, 78, PAGE_SIZE, 25, &mut n)),
         Outcome::Missing
     );
     assert!(sim.delete_package(PACKAGE) && sim.delete_group(GROUP));
     assert_eq!(
-        outcome(&upstream::package(&api, PACKAGE as i64, &mut n)),
+        outcome(&read_package(&api, PACKAGE as i64, &mut n)),
         Outcome::Missing
     );
     assert_eq!(
-        outcome(&upstream::group(&api, GROUP as i64, PAGE_SIZE, 25, &mut n)),
+        outcome(&read_group(&api, GROUP as i64, PAGE_SIZE, 25, &mut n)),
         Outcome::Missing
     );
     assert_eq!(n, 4);
+}
+
+/// only the API's own 404 (a JSON body) can mean missing; a web
+/// server's HTML page or an empty body is transient, and says to look at
+/// the URL.
+#[test]
+fn a_404_that_is_not_json_is_transient() {
+    let sim = start();
+    let page = "<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>";
+    for body in [page, "", "   "] {
+        let action = json!({"status": 404, "body": body});
+        for target in [Target::Package, Target::GroupPage(1), Target::GroupPage(2)] {
+            let (out, _) = read_with(&sim, target, &action, SLOW);
+            let Outcome::Transient(why) = &out else {
+                panic!("a 404 with body {body:?} on {target:?}: {out:?}");
+            };
+            assert!(why.contains("404"), "{why}");
+            if !matches!(target, Target::GroupPage(2)) {
+                assert!(why.contains("URL"), "the reason points at the URL: {why}");
+            }
+        }
+    }
+    // Any JSON at all is the API's own 404, whatever its shape.
+    for body in [
+        r#"{"errors": ["package not found"]}"#,
+        "[]",
+        r#"{"message": "Not Found"}"#,
+    ] {
+        let action = json!({"status": 404, "body": body});
+        let (out, _) = read_with(&sim, Target::Package, &action, SLOW);
+        assert_eq!(out, Outcome::Missing, "{body}");
+    }
 }
 
 #[test]
@@ -334,8 +397,8 @@ fn connection_refused_is_transient() {
     let api = api_at(&url, &settings());
     let mut n = 0;
     let started = Instant::now();
-    transient(&upstream::package(&api, 1, &mut n));
-    transient(&upstream::group(&api, 1, PAGE_SIZE, 25, &mut n));
+    transient(&read_package(&api, 1, &mut n));
+    transient(&read_group(&api, 1, PAGE_SIZE, 25, &mut n));
     assert_eq!(n, 2);
     assert!(started.elapsed() < Duration::from_secs(4));
 }

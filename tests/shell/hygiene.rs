@@ -1,10 +1,9 @@
-//! SPEC §8: the token never shows in a reason, a probe error or a Debug.
+//! the token never shows in a reason, a probe error or a Debug.
 
 use serde_json::json;
 use vfstock::shell::fetch;
 use vfstock::shell::probe::probe;
 use vfstock::shell::settings::Api;
-use vfstock::shell::upstream;
 
 use crate::common::*;
 
@@ -21,6 +20,15 @@ fn debug_of_an_api_hides_the_token() {
 /// A panel that echoes the token back in every failing body.
 #[test]
 fn no_reason_or_probe_error_contains_the_token() {
+    // A panel that answers 404 everywhere, and the URL in the reason.
+    let wrong = {
+        let sim = Simulator::start(scenario(&[], &[]));
+        sim.set_faults(json!([{"route": "any", "action": {"status": 404, "body": format!("{{\"token\": \"{TOKEN}\"}}")}}]));
+        let s = settings();
+        let _lock = cache_lock();
+        let f = fetch_all(&api(&sim, &s), &[9_601], &[9_602], &s);
+        vec![transient(&f.packages[&9_601]), transient(&f.groups[&9_602])]
+    };
     let sim = Simulator::start(scenario(&[1], &[(2, 3)]));
     let echo = format!("Bearer {TOKEN} is not valid");
     let actions = [
@@ -43,9 +51,9 @@ fn no_reason_or_probe_error_contains_the_token() {
     for action in &actions {
         sim.set_faults(json!([{"route": "any", "action": action}]));
         let mut n = 0;
-        reasons.push(transient(&upstream::package(&api, 1, &mut n)));
-        reasons.push(transient(&upstream::group(&api, 2, 2, 25, &mut n)));
-        let p = probe(&api);
+        reasons.push(transient(&read_package(&api, 1, &mut n)));
+        reasons.push(transient(&read_group(&api, 2, 2, 25, &mut n)));
+        let p = probe(&api, &Deadline::NONE);
         if let Some(e) = &p.error {
             reasons.push(e.clone());
         }
@@ -55,26 +63,34 @@ fn no_reason_or_probe_error_contains_the_token() {
     sim.set_faults(
         json!([{"route": "resources", "page": 2, "action": {"status": 502, "body": echo}}]),
     );
-    let (g, _) = fetch::group(&api, 2, &s);
+    let g = {
+        let _lock = cache_lock();
+        fetch::forget(Some(&[2]));
+        fetch_all(&api, &[], &[2], &s)
+            .groups
+            .remove(&2)
+            .expect("read")
+    };
     reasons.push(transient(&g));
     assert_no_token(&format!("{g:?}"));
     // Refused and TLS failures.
     let mut n = 0;
     let refused = api_at(&refused_url(), &s);
-    reasons.push(transient(&upstream::package(&refused, 1, &mut n)));
-    reasons.extend(probe(&refused).error);
+    reasons.push(transient(&read_package(&refused, 1, &mut n)));
+    reasons.extend(probe(&refused, &Deadline::NONE).error);
     let (tls, _ca) = Simulator::start_tls(scenario(&[1], &[]));
     let tls_api = crate::common::api(&tls, &s);
-    reasons.push(transient(&upstream::package(&tls_api, 1, &mut n)));
-    reasons.extend(probe(&tls_api).error);
+    reasons.push(transient(&read_package(&tls_api, 1, &mut n)));
+    reasons.extend(probe(&tls_api, &Deadline::NONE).error);
     // Unknown and scope-less tokens in the probe.
     sim.clear_faults();
     for token in [UNKNOWN_TOKEN, NOSCOPE_TOKEN] {
-        let p = probe(&Api::new(sim.base_url(), token, &s));
+        let p = probe(&Api::new(sim.base_url(), token, &s), &Deadline::NONE);
         reasons.extend(p.error.clone());
         assert_no_token(&format!("{p:?}"));
     }
 
+    reasons.extend(wrong);
     assert!(reasons.len() >= 30, "{}", reasons.len());
     for r in &reasons {
         assert!(!r.trim().is_empty());

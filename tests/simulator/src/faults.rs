@@ -27,14 +27,23 @@ impl Route {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Action {
-    Status { status: u16, body: Option<String> },
+    Status {
+        status: u16,
+        body: Option<String>,
+    },
     Delay(u64),
     Hang,
     MalformedJson,
     Html200,
     Truncated,
-    Oversized { bytes: u64, chunked: bool },
+    Oversized {
+        bytes: u64,
+        chunked: bool,
+    },
     Reset,
+    /// An RST, but only for a request on a kept-alive connection: a panel
+    /// that closed an idle connection just as the client reused it.
+    ResetReused,
 }
 
 impl Action {
@@ -49,6 +58,7 @@ impl Action {
             Action::Truncated => "truncated",
             Action::Oversized { .. } => "oversizedBytes",
             Action::Reset => "reset",
+            Action::ResetReused => "resetReused",
         }
     }
 
@@ -60,6 +70,7 @@ impl Action {
                 "html200" => Ok(Action::Html200),
                 "truncated" => Ok(Action::Truncated),
                 "reset" => Ok(Action::Reset),
+                "resetReused" => Ok(Action::ResetReused),
                 other => Err(format!("unknown fault action {other:?}")),
             };
         }
@@ -137,8 +148,9 @@ impl Fault {
         })
     }
 
-    fn matches(&self, route: Route, id: Option<u64>, page: Option<u64>) -> bool {
-        self.route.is_none_or(|r| r == route)
+    fn matches(&self, route: Route, id: Option<u64>, page: Option<u64>, reused: bool) -> bool {
+        (reused || self.action != Action::ResetReused)
+            && self.route.is_none_or(|r| r == route)
             && self.id.is_none_or(|want| id == Some(want))
             && self.page.is_none_or(|want| page == Some(want))
             && self.remaining != Some(0)
@@ -180,13 +192,17 @@ pub(crate) fn parse_list(v: &Value) -> Result<Vec<Fault>, String> {
 }
 
 /// Fires the first matching fault, if any, and forgets it once spent.
+/// `reused`: the request came on a connection that already served one.
 pub(crate) fn take(
     faults: &mut Vec<Fault>,
     route: Route,
     id: Option<u64>,
     page: Option<u64>,
+    reused: bool,
 ) -> Option<Action> {
-    let i = faults.iter().position(|f| f.matches(route, id, page))?;
+    let i = faults
+        .iter()
+        .position(|f| f.matches(route, id, page, reused))?;
     let action = faults[i].action.clone();
     if let Some(n) = faults[i].remaining.as_mut() {
         *n -= 1;
@@ -210,11 +226,11 @@ mod tests {
         ]}))
         .unwrap();
         assert_eq!(
-            take(&mut f, Route::Resources, Some(3), Some(2)),
+            take(&mut f, Route::Resources, Some(3), Some(2), false),
             Some(Action::Reset)
         );
         assert_eq!(
-            take(&mut f, Route::Resources, Some(3), Some(2)),
+            take(&mut f, Route::Resources, Some(3), Some(2), false),
             Some(Action::Status {
                 status: 503,
                 body: None
@@ -226,15 +242,21 @@ mod tests {
     #[test]
     fn filters() {
         let mut f = parse_list(&json!([{"route": "package", "id": 7, "action": "hang"}])).unwrap();
-        assert_eq!(take(&mut f, Route::Package, Some(8), None), None);
-        assert_eq!(take(&mut f, Route::Connect, None, None), None);
+        assert_eq!(take(&mut f, Route::Package, Some(8), None, false), None);
+        assert_eq!(take(&mut f, Route::Connect, None, None, false), None);
         assert_eq!(
-            take(&mut f, Route::Package, Some(7), None),
+            take(&mut f, Route::Package, Some(7), None, false),
             Some(Action::Hang)
         );
         assert!(parse_list(&json!([{"route": "nope", "action": "hang"}])).is_err());
         assert!(parse_list(&json!([{"action": "explode"}])).is_err());
         assert!(parse_list(&json!([{"action": {"status": 42}}])).is_err());
         assert!(parse_list(&json!([{"route": "any"}])).is_err());
+        let mut f = parse_list(&json!([{"action": "resetReused"}])).unwrap();
+        assert_eq!(take(&mut f, Route::Package, Some(1), None, false), None);
+        assert_eq!(
+            take(&mut f, Route::Package, Some(1), None, true),
+            Some(Action::ResetReused)
+        );
     }
 }

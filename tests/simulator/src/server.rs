@@ -242,6 +242,7 @@ fn serve(shared: &Shared, id: u64, tcp: TcpStream) {
     };
     let mut buf = Vec::new();
     let stopping = || shared.is_stopping();
+    let mut served = 0u64;
     let next = loop {
         let next = match http::read_request(&mut conn, &mut buf, &stopping) {
             ReadOutcome::Closed => Next::Close,
@@ -257,8 +258,9 @@ fn serve(shared: &Shared, id: u64, tcp: TcpStream) {
                     _ => Next::Close,
                 }
             }
-            ReadOutcome::Request(req) => api(shared, &mut conn, &req),
+            ReadOutcome::Request(req) => api(shared, &mut conn, &req, served > 0),
         };
+        served += 1;
         if !matches!(next, Next::KeepAlive) {
             break next;
         }
@@ -325,7 +327,13 @@ fn classify(req: &Request) -> (Route, Option<u64>) {
     if req.method != "GET" {
         return (Route::Other, None);
     }
-    let Some(rest) = req.path.strip_prefix("/api/v1/") else {
+    // The API may be mounted under a path prefix (a panel behind a reverse
+    // proxy): `/anything/api/v1/…` routes like `/api/v1/…`.
+    let Some(rest) = req
+        .path
+        .find("/api/v1/")
+        .map(|at| &req.path[at + "/api/v1/".len()..])
+    else {
         return (Route::Other, None);
     };
     let segs: Vec<&str> = rest.split('/').collect();
@@ -391,6 +399,15 @@ fn paginate(path_url: &str, items: &[Value], per_page: u64, page: u64) -> Value 
     } else {
         (json!(start + 1), json!(start + data.len() as u64))
     };
+    // Laravel's page links, as the documented responses carry them (a few
+    // around the current page, like Laravel's window).
+    let mut links = vec![
+        json!({"url": (page > 1).then(|| url(page - 1)), "label": "&laquo; Previous", "active": false}),
+    ];
+    for p in page.saturating_sub(3).max(1)..=page.saturating_add(3).min(last_page) {
+        links.push(json!({"url": url(p), "label": p.to_string(), "active": p == page}));
+    }
+    links.push(json!({"url": (page < last_page).then(|| url(page + 1)), "label": "Next &raquo;", "active": false}));
     json!({
         "current_page": page,
         "data": data,
@@ -398,6 +415,7 @@ fn paginate(path_url: &str, items: &[Value], per_page: u64, page: u64) -> Value 
         "from": from,
         "last_page": last_page,
         "last_page_url": url(last_page),
+        "links": links,
         "next_page_url": if page < last_page { json!(url(page + 1)) } else { Value::Null },
         "path": path_url,
         "per_page": per_page,
@@ -407,9 +425,24 @@ fn paginate(path_url: &str, items: &[Value], per_page: u64, page: u64) -> Value 
     })
 }
 
-fn not_found() -> Response {
-    Response::json(404, &json!({"msg": "not found"}))
+/// The API's own 404 for a package or group that does not exist: JSON, in
+/// the `errors` list shape VirtFusion's error responses use.
+fn not_found(what: &str) -> Response {
+    Response::json(404, &json!({"errors": [format!("{what} not found")]}))
 }
+
+/// What the web server answers for a path that is not an API route: an
+/// HTML page, as a panel does for a base URL without `/api/v1`.
+fn no_route() -> Response {
+    Response {
+        status: 404,
+        content_type: "text/html; charset=UTF-8",
+        body: NOT_FOUND_PAGE.as_bytes().to_vec(),
+    }
+}
+
+const NOT_FOUND_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not Found</title></head>\
+<body><div class=\"code\">404</div><div class=\"message\">Not Found</div></body></html>\n";
 
 /// The answer when no fault interferes.
 fn normal_response(
@@ -421,29 +454,32 @@ fn normal_response(
     req: &Request,
 ) -> Response {
     if route == Route::Other {
-        return not_found();
+        return no_route();
     }
     match auth {
-        "missing" | "unknown" => return Response::json(401, &json!({"msg": "Unauthenticated."})),
+        "missing" | "unknown" => {
+            return Response::json(401, &json!({"message": "Unauthenticated."}))
+        }
         "noscope" => {
-            return Response::json(403, &json!({"msg": "This action is unauthorized."}));
+            return Response::json(403, &json!({"message": "This action is unauthorized."}));
         }
         _ => {}
     }
     let per_page = positive_param(req, "results").unwrap_or(DEFAULT_RESULTS);
     let page = positive_param(req, "page").unwrap_or(1);
     match (route, id) {
-        (Route::Connect, _) => Response::json(200, &json!({"data": {"version": "simulated"}})),
+        // The documented answer of GET /connect is an empty JSON list.
+        (Route::Connect, _) => Response::json(200, &json!([])),
         (Route::Package, Some(id)) => match scenario.packages.get(&id) {
             Some(p) => Response::json(200, &json!({"data": p})),
-            None => not_found(),
+            None => not_found("package"),
         },
         (Route::Resources, Some(id)) => match scenario.groups.get(&id) {
             Some(g) => {
                 let path = format!("{base_url}/compute/hypervisors/groups/{id}/resources");
                 Response::json(200, &paginate(&path, &g.hypervisors, per_page, page))
             }
-            None => not_found(),
+            None => not_found("hypervisor group"),
         },
         (Route::Groups, _) => {
             let list: Vec<Value> = scenario
@@ -454,7 +490,7 @@ fn normal_response(
             let path = format!("{base_url}/compute/hypervisors/groups");
             Response::json(200, &paginate(&path, &list, per_page, page))
         }
-        _ => not_found(),
+        _ => no_route(),
     }
 }
 
@@ -467,7 +503,7 @@ enum Outcome {
     Oversized { bytes: u64, chunked: bool },
 }
 
-fn api(shared: &Shared, conn: &mut Conn, req: &Request) -> Next {
+fn api(shared: &Shared, conn: &mut Conn, req: &Request, reused: bool) -> Next {
     let (route, id) = classify(req);
     let page = matches!(route, Route::Resources | Route::Groups)
         .then(|| positive_param(req, "page").unwrap_or(1));
@@ -475,7 +511,7 @@ fn api(shared: &Shared, conn: &mut Conn, req: &Request) -> Next {
         let mut st = lock(&shared.state);
         let compute = matches!(route, Route::Resources | Route::Groups);
         let auth = auth_of(&st.scenario, req.header("authorization"), compute);
-        let action = faults::take(&mut st.faults, route, id, page);
+        let action = faults::take(&mut st.faults, route, id, page, reused);
         let normal = || normal_response(&shared.base_url, &st.scenario, route, id, auth, req);
         let mut wait = st.latency_ms;
         let outcome = match &action {
@@ -519,7 +555,7 @@ fn api(shared: &Shared, conn: &mut Conn, req: &Request) -> Next {
                 wait = 0;
                 Outcome::Hang
             }
-            Some(Action::Reset) => Outcome::Reset,
+            Some(Action::Reset | Action::ResetReused) => Outcome::Reset,
         };
         (auth, action, outcome, wait)
     };

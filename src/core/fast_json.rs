@@ -1,0 +1,753 @@
+//! A resources page read straight from JSON text, for the shape a panel
+//! sends: the hot path of `vf_capacity_for($json)` and of every group page
+//! a refresh reads.
+//!
+//! The generic reader (`core::input` through serde_json) spent three times
+//! serde's own skip-only parse on the same bytes: a visitor per value, a
+//! deserializer per nested object, large values moved through results. This
+//! reader walks the bytes once, matches the keys the core needs and skips the
+//! rest, and builds each [`Hypervisor`] directly.
+//!
+//! It never decides anything itself that the generic reader would decide
+//! differently: it answers only documents it fully understands, and gives up
+//! (`None`) on anything else — a syntax error, an escape in a string, a
+//! float or a very long integer where a number is read, a key that is a list
+//! index, a list given as an object, deep nesting. The caller then reads the
+//! whole document with the generic reader, which has the last word (and the
+//! error message).
+
+use std::sync::Arc;
+
+use super::fit::Quota;
+use super::hypervisor::{Hypervisor, PoolName, Skip, Slots, StoragePool};
+use super::input::{list_index_bytes, List, Num, ResourcesPage};
+use super::value::{parse_numeric, str_flag};
+
+/// Not understood here: the generic reader decides.
+struct Bail;
+
+type R<T> = Result<T, Bail>;
+
+/// Deeper than this, skipping gives up (serde_json's own limit is 128).
+const MAX_SKIP_DEPTH: u32 = 100;
+
+/// Reads a resources page, or `None` when the generic reader must.
+pub fn resources(text: &[u8]) -> Option<ResourcesPage> {
+    let mut p = P {
+        b: text,
+        i: 0,
+        names: Vec::new(),
+        other: Vec::new(),
+    };
+    let page = p.page().ok()?;
+    p.ws();
+    (p.i == p.b.len()).then_some(page)
+}
+
+struct P<'a> {
+    b: &'a [u8],
+    i: usize,
+    /// Pool names seen, shared between hypervisors.
+    names: Vec<Arc<str>>,
+    /// The current entry's `otherStorage` items, reused between entries.
+    other: Vec<Option<PoolData>>,
+}
+
+/// What a value is where an object is expected.
+enum Shape {
+    Object,
+    NotObject,
+}
+
+/// A storage pool as read.
+struct PoolData {
+    max: i64,
+    free: i64,
+    enabled: bool,
+    storage_type: i64,
+    name: Option<Arc<str>>,
+}
+
+#[derive(Default)]
+struct Info {
+    id: i64,
+    name: Option<Arc<str>>,
+    enabled: bool,
+    commissioned: bool,
+    prohibit: bool,
+}
+
+#[derive(Default)]
+struct Res {
+    memory: Option<Quota>,
+    cpu: Option<Quota>,
+    local: Option<PoolData>,
+    /// `otherStorage` is a list (its items are in `P::other`).
+    other: bool,
+    slots: Option<Slots>,
+    ipv4_free: Option<i64>,
+}
+
+fn empty_name() -> Arc<str> {
+    Arc::from("")
+}
+
+impl<'a> P<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> R<()> {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> R<()> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    /// A string without escapes (its bytes, not checked for UTF-8).
+    fn string(&mut self) -> R<&'a [u8]> {
+        if self.peek() != Some(b'"') {
+            return Err(Bail);
+        }
+        let start = self.i + 1;
+        let rest = &self.b[start..];
+        let Some(len) = rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        else {
+            return Err(Bail);
+        };
+        if rest[len] != b'"' {
+            return Err(Bail);
+        }
+        self.i = start + len + 1;
+        Ok(&rest[..len])
+    }
+
+    /// Skips a string, escapes included (as serde_json does: an escape is
+    /// checked for its form only).
+    fn skip_string(&mut self) -> R<()> {
+        if self.peek() != Some(b'"') {
+            return Err(Bail);
+        }
+        let b = self.b;
+        let mut i = self.i + 1;
+        loop {
+            match b.get(i) {
+                None => return Err(Bail),
+                Some(b'"') => {
+                    self.i = i + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => match b.get(i + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                    Some(b'u') => {
+                        let hex = b.get(i + 2..i + 6).ok_or(Bail)?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return Err(Bail);
+                        }
+                        i += 6;
+                    }
+                    _ => return Err(Bail),
+                },
+                Some(&c) if c < 0x20 => return Err(Bail),
+                Some(_) => i += 1,
+            }
+        }
+    }
+
+    /// A number token, checked against JSON's grammar; whether it is an
+    /// integer (no fraction, no exponent).
+    fn number(&mut self) -> R<(&'a [u8], bool)> {
+        let start = self.i;
+        let b = self.b;
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while *i < b.len() && b[*i].is_ascii_digit() {
+                *i += 1;
+            }
+            *i - from
+        };
+        let mut i = start;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let int_start = i;
+        let n = digits(&mut i);
+        if n == 0 || (n > 1 && b[int_start] == b'0') {
+            return Err(Bail);
+        }
+        let mut integer = true;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if digits(&mut i) == 0 {
+                return Err(Bail);
+            }
+            integer = false;
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            if digits(&mut i) == 0 {
+                return Err(Bail);
+            }
+            integer = false;
+        }
+        self.i = i;
+        Ok((&b[start..i], integer))
+    }
+
+    /// An integer token of at most 18 digits as i64; anything else bails.
+    fn int(&mut self) -> R<i64> {
+        let (tok, integer) = self.number()?;
+        if !integer || tok.len() > 18 {
+            return Err(Bail);
+        }
+        let (neg, digits) = match tok.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, tok),
+        };
+        let n = digits
+            .iter()
+            .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        match (neg, n) {
+            // serde_json reads -0 as a float (-0.0): its text would differ.
+            (true, 0) => Err(Bail),
+            (true, n) => Ok(-n),
+            (false, n) => Ok(n),
+        }
+    }
+
+    /// Skips any value.
+    fn skip(&mut self, depth: u32) -> R<()> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => self.skip_string(),
+            Some(b'{') => {
+                if depth >= MAX_SKIP_DEPTH {
+                    return Err(Bail);
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    self.skip_string()?;
+                    self.eat(b':')?;
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+            }
+            Some(b'[') => {
+                if depth >= MAX_SKIP_DEPTH {
+                    return Err(Bail);
+                }
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                self.skip_elements(depth + 1)
+            }
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            _ => Err(Bail),
+        }
+    }
+
+    /// The rest of a non-empty list whose `[` is read.
+    fn skip_elements(&mut self, depth: u32) -> R<()> {
+        loop {
+            self.skip(depth)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// A value read as an object: `field` is called for each key (it reads
+    /// the value and says so, or leaves it to be skipped). `[]` is the
+    /// empty object; any other list, or a scalar, is not an object.
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &[u8]) -> R<bool>) -> R<Shape> {
+        self.ws();
+        match self.peek() {
+            Some(b'{') => {}
+            Some(b'[') => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(Shape::Object);
+                }
+                self.skip_elements(1)?;
+                return Ok(Shape::NotObject);
+            }
+            _ => {
+                self.skip(0)?;
+                return Ok(Shape::NotObject);
+            }
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(Shape::Object);
+        }
+        loop {
+            self.ws();
+            let key = self.string()?;
+            if key.first().is_some_and(u8::is_ascii_digit) && list_index_bytes(key).is_some() {
+                return Err(Bail); // maybe a list (PHP's reading): the generic reader knows
+            }
+            self.eat(b':')?;
+            self.ws();
+            if !field(self, key)? {
+                self.skip(1)?;
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(Shape::Object);
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// `core::input::Num`.
+    fn num(&mut self) -> R<i64> {
+        match self.peek() {
+            Some(b'-' | b'0'..=b'9') => self.int(),
+            Some(b'"') => {
+                let s = std::str::from_utf8(self.string()?).map_err(|_| Bail)?;
+                Ok(parse_numeric(s).unwrap_or(0))
+            }
+            _ => self.skip(0).map(|()| 0),
+        }
+    }
+
+    /// `core::input::Flag`.
+    fn flag(&mut self) -> R<bool> {
+        match self.peek() {
+            Some(b't') => self.literal(b"true").map(|()| true),
+            Some(b'f') => self.literal(b"false").map(|()| false),
+            Some(b'-' | b'0'..=b'9') => self.int().map(|n| n != 0),
+            Some(b'"') => {
+                let s = std::str::from_utf8(self.string()?).map_err(|_| Bail)?;
+                Ok(str_flag(s))
+            }
+            _ => self.skip(0).map(|()| false),
+        }
+    }
+
+    /// `core::input::SharedText` (`None`: empty).
+    fn text(&mut self, shared: bool) -> R<Option<Arc<str>>> {
+        match self.peek() {
+            Some(b'"') => {
+                let bytes = self.string()?;
+                let s = std::str::from_utf8(bytes).map_err(|_| Bail)?;
+                if s.is_empty() {
+                    return Ok(None);
+                }
+                if shared {
+                    if let Some(n) = self.names.iter().find(|n| n.as_bytes() == bytes) {
+                        return Ok(Some(Arc::clone(n)));
+                    }
+                }
+                let n: Arc<str> = Arc::from(s);
+                if shared && self.names.len() < 16 {
+                    self.names.push(Arc::clone(&n));
+                }
+                Ok(Some(n))
+            }
+            Some(b'-' | b'0'..=b'9') => self.int().map(|n| Some(Arc::from(n.to_string()))),
+            _ => self.skip(0).map(|()| None),
+        }
+    }
+
+    /// A `{max, free}` cell (`None`: not an object).
+    fn cell(&mut self) -> R<Option<Quota>> {
+        let mut q = Quota { max: 0, free: 0 };
+        let shape = self.object(|p, k| {
+            match k {
+                b"max" => q.max = p.num()?,
+                b"free" => q.free = p.num()?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(matches!(shape, Shape::Object).then_some(q))
+    }
+
+    /// A storage pool; `named`: its name is read (otherStorage).
+    fn pool(&mut self, named: bool) -> R<Option<PoolData>> {
+        let mut d = PoolData {
+            max: 0,
+            free: 0,
+            enabled: false,
+            storage_type: 0,
+            name: None,
+        };
+        let shape = self.object(|p, k| {
+            match k {
+                b"max" => d.max = p.num()?,
+                b"free" => d.free = p.num()?,
+                b"enabled" => d.enabled = p.flag()?,
+                b"storageType" => d.storage_type = p.num()?,
+                b"name" if named => d.name = p.text(true)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(matches!(shape, Shape::Object).then_some(d))
+    }
+
+    /// `network.total.ipv4.free` (`None`: not reported).
+    fn network(&mut self) -> R<Option<i64>> {
+        let mut free = None;
+        self.object(|p, k| {
+            if k != b"total" {
+                return Ok(false);
+            }
+            let mut total_free = None;
+            p.object(|p, k| {
+                if k != b"ipv4" {
+                    return Ok(false);
+                }
+                let mut ipv4_free = None;
+                p.object(|p, k| {
+                    if k != b"free" {
+                        return Ok(false);
+                    }
+                    ipv4_free = if p.peek() == Some(b'n') {
+                        p.literal(b"null")?;
+                        None
+                    } else {
+                        Some(p.num()?)
+                    };
+                    Ok(true)
+                })?;
+                total_free = ipv4_free;
+                Ok(true)
+            })?;
+            free = total_free;
+            Ok(true)
+        })?;
+        Ok(free)
+    }
+
+    /// `otherStorage`: a list of pools, into `self.other` (false: not a list).
+    fn other_storage(&mut self) -> R<bool> {
+        self.other.clear();
+        match self.peek() {
+            Some(b'[') => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(true);
+                }
+                loop {
+                    let pool = self.pool(true)?;
+                    self.other.push(pool);
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(true);
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+            }
+            Some(b'{') => Err(Bail), // a list as an object: the generic reader's rules
+            _ => self.skip(0).map(|()| false),
+        }
+    }
+
+    fn resources(&mut self) -> R<Option<Res>> {
+        let mut r = Res::default();
+        let shape = self.object(|p, k| {
+            match k {
+                b"memory" => r.memory = p.cell()?,
+                b"cpuCores" => r.cpu = p.cell()?,
+                b"localStorage" => r.local = p.pool(false)?,
+                b"otherStorage" => r.other = p.other_storage()?,
+                b"servers" => {
+                    r.slots = if p.peek() == Some(b'n') {
+                        p.literal(b"null")?;
+                        None
+                    } else {
+                        Some(Slots::Cell(p.cell()?))
+                    };
+                }
+                b"network" => r.ipv4_free = p.network()?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(matches!(shape, Shape::Object).then_some(r))
+    }
+
+    fn info(&mut self) -> R<Option<Info>> {
+        let mut h = Info::default();
+        let shape = self.object(|p, k| {
+            match k {
+                b"id" => h.id = p.num()?,
+                b"name" => h.name = p.text(false)?,
+                b"enabled" => h.enabled = p.flag()?,
+                b"commissioned" => h.commissioned = p.flag()?,
+                b"prohibit" => h.prohibit = p.flag()?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        Ok(matches!(shape, Shape::Object).then_some(h))
+    }
+
+    /// One element of `data`, as `Hypervisor::deserialize` reads it.
+    fn entry(&mut self) -> R<Hypervisor> {
+        let mut info = None;
+        let mut res = None;
+        self.object(|p, k| {
+            match k {
+                b"hypervisor" => info = p.info()?,
+                b"resources" => res = p.resources()?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        let (id, name) = info.as_ref().map_or((0, None), |h| (h.id, h.name.clone()));
+        let name = name.unwrap_or_else(empty_name);
+        let skipped = |skip| Hypervisor {
+            id,
+            name: Arc::clone(&name),
+            eligible: Err(skip),
+            memory: None,
+            cpu: None,
+            pools: Vec::new(),
+            slots: Slots::Unreported,
+            ipv4_free: None,
+        };
+        let (Some(h), Some(r)) = (info, res) else {
+            return Ok(skipped(Skip::Malformed));
+        };
+        let skip = if !h.enabled {
+            Some(Skip::Disabled)
+        } else if !h.commissioned {
+            Some(Skip::NotCommissioned)
+        } else if h.prohibit {
+            Some(Skip::Prohibited)
+        } else {
+            None
+        };
+        if let Some(skip) = skip {
+            return Ok(skipped(skip));
+        }
+        let other: &[Option<PoolData>] = if r.other { &self.other } else { &[] };
+        let mut pools = Vec::with_capacity(1 + other.len());
+        let quota = |d: &PoolData| Quota {
+            max: d.max,
+            free: d.free,
+        };
+        if let Some(l) = &r.local {
+            pools.push(StoragePool {
+                name: PoolName::Local,
+                storage_type: l.storage_type,
+                enabled: l.enabled,
+                quota: quota(l),
+            });
+        }
+        for (i, d) in other.iter().enumerate() {
+            if let Some(d) = d {
+                let name = match &d.name {
+                    None => PoolName::Index(i),
+                    Some(n) => PoolName::Named(Arc::clone(n)),
+                };
+                pools.push(StoragePool {
+                    name,
+                    storage_type: d.storage_type,
+                    enabled: d.enabled,
+                    quota: quota(d),
+                });
+            }
+        }
+        Ok(Hypervisor {
+            id,
+            name,
+            eligible: Ok(()),
+            memory: r.memory,
+            cpu: r.cpu,
+            pools,
+            slots: r.slots.unwrap_or(Slots::Unreported),
+            ipv4_free: r.ipv4_free,
+        })
+    }
+
+    fn page(&mut self) -> R<ResourcesPage> {
+        self.ws();
+        if self.peek() != Some(b'{') {
+            return Err(Bail);
+        }
+        let mut data: Option<Vec<Hypervisor>> = None;
+        let mut last_page = 0;
+        let hint = (self.b.len() / 512).min(4096);
+        self.object(|p, k| {
+            match k {
+                b"data" => {
+                    if p.peek() != Some(b'[') {
+                        return Err(Bail); // no list: the generic reader's error
+                    }
+                    p.i += 1;
+                    let mut items = Vec::with_capacity(hint);
+                    p.ws();
+                    if p.peek() == Some(b']') {
+                        p.i += 1;
+                    } else {
+                        loop {
+                            items.push(p.entry()?);
+                            p.ws();
+                            match p.peek() {
+                                Some(b',') => p.i += 1,
+                                Some(b']') => {
+                                    p.i += 1;
+                                    break;
+                                }
+                                _ => return Err(Bail),
+                            }
+                        }
+                    }
+                    data = Some(items);
+                }
+                b"last_page" => last_page = p.num()?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        let data = data.ok_or(Bail)?;
+        Ok(ResourcesPage {
+            data: List(Some(data)),
+            last_page: Num(last_page),
+            list_keyed: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resources;
+    use crate::core::input::resources_from_json_generic;
+
+    const FIXTURE: &str =
+        include_str!("../../tests/fixtures/virtfusion-v7/openapi-v7-group-resources.json");
+
+    /// Whenever the direct reader answers, it answers what the generic one does.
+    fn agrees(text: &str) -> bool {
+        match resources(text.as_bytes()) {
+            None => false,
+            Some(page) => {
+                assert_eq!(
+                    Ok(page),
+                    resources_from_json_generic(text.as_bytes()),
+                    "{text}"
+                );
+                true
+            }
+        }
+    }
+
+    #[test]
+    fn reads_the_v7_example_as_the_generic_reader_does() {
+        assert!(agrees(FIXTURE));
+        assert!(
+            agrees(&FIXTURE.replace('/', "\\/")),
+            "escaped slashes, as PHP writes them"
+        );
+    }
+
+    #[test]
+    fn odd_values_agree_or_go_to_the_generic_reader() {
+        let swaps: &[(&str, &str)] = &[
+            ("\"max\": 6004", "\"max\": \"6004\""),
+            ("\"max\": 6004", "\"max\": 6004.9"),
+            ("\"max\": 6004", "\"max\": -0"),
+            ("\"max\": 6004", "\"max\": 123456789012345678901"),
+            ("\"enabled\": true", "\"enabled\": \"0\""),
+            ("\"enabled\": true", "\"enabled\": 2"),
+            ("\"enabled\": true", "\"enabled\": null"),
+            ("\"name\": \"PHV 1 (RED)\"", "\"name\": 7"),
+            ("\"name\": \"PHV 1 (RED)\"", "\"name\": \"P\\u0048V\""),
+            ("\"otherStorage\": []", "\"otherStorage\": {}"),
+            ("\"otherStorage\": []", "\"otherStorage\": null"),
+            (
+                "\"otherStorage\": []",
+                "\"otherStorage\": [1, {\"name\": \"\"}]",
+            ),
+            ("\"servers\": {", "\"servers\": null, \"x\": {"),
+            ("\"free\": 470", "\"free\": null"),
+            ("\"ipv4\": {", "\"ipv4\": [], \"y\": {"),
+            ("\"memory\": {", "\"memory\": [1], \"z\": {"),
+            ("\"memory\": {", "\"memory\": {\"max\": 1}, \"memory\": {"),
+            ("\"hypervisor\": {", "\"hypervisor\": {\"0\": 1}, \"h\": {"),
+            ("\"last_page\": 1", "\"last_page\": \"2\""),
+        ];
+        for (from, to) in swaps {
+            assert!(FIXTURE.contains(from), "{from}");
+            let text = FIXTURE.replacen(from, to, 1);
+            let _ = agrees(&text);
+        }
+        for bad in [
+            "",
+            "[]",
+            "{}",
+            "{\"data\": 1}",
+            "{\"data\": []} x",
+            "{\"data\": [}",
+        ] {
+            assert!(resources(bad.as_bytes()).is_none(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,215 @@
+<?php
+
+declare(strict_types=1);
+
+namespace VfStock\Tests;
+
+use PHPUnit\Framework\TestCase;
+
+/**
+ * vf_capacity_for against how real panels answer: the
+ * documented v7 examples, server slots, IPv4 per hypervisor and the two
+ * pool models, IPv6-only plans; and "one document, one answer": JSON text
+ * and its json_decode'd array read alike, whatever the document.
+ */
+final class CapacityRevisionTest extends TestCase
+{
+    private const FIXTURES = __DIR__ . '/../fixtures/virtfusion-v7/';
+
+    private static function fixture(string $name): string
+    {
+        $text = file_get_contents(self::FIXTURES . $name);
+        self::assertIsString($text, $name);
+
+        return $text;
+    }
+
+    public function testTheDocumentedGroupWithTheDocumentedPackage(): void
+    {
+        $group = self::fixture('openapi-v7-group-resources.json');
+        $package = self::fixture('openapi-v7-package.json');
+        // Package 1 keeps its disk on storage type 1: BHV 3 (memory: 22),
+        // Ceph Hypervisor 1 (its 50 GB local pool: 4) and 2 (memory: 18).
+        $json = vf_capacity_for($package, $group);
+        self::assertSame(44, $json['fits']);
+        self::assertSame(503, $json['ipv4Cap']);
+        self::assertSame($json, vf_capacity_for(json_decode($package, true), json_decode($group, true)));
+        $byId = array_column($json['hypervisors'], null, 'id');
+        self::assertSame([22, 'memory'], [$byId[8]['fits'], $byId[8]['binding']]);
+        self::assertSame([4, 'storage'], [$byId[13]['fits'], $byId[13]['binding']]);
+        // Every hypervisor reports maxServers 0: no slot limit.
+        self::assertNull($byId[1]['servers']);
+    }
+
+    public function testAHypervisorWithoutFreeAddressesPlacesNothing(): void
+    {
+        // The documented "Test Only" package uses the default mountpoint, so
+        // every hypervisor has room, but BHV 8, 4 and 5 report 0 free IPv4.
+        $packages = json_decode(self::fixture('openapi-v7-packages-list.json'), true);
+        $group = self::fixture('openapi-v7-group-resources.json');
+        $result = vf_capacity_for($packages['data'][1], $group);
+        $byId = array_column($result['hypervisors'], null, 'id');
+        foreach ([4, 9, 10] as $id) {
+            self::assertSame([0, 0, 'ipv4'], [$byId[$id]['ipv4'], $byId[$id]['fits'], $byId[$id]['binding']], "hv $id");
+        }
+        // 119 before revision 2 (their 14 + 3 + 3 counted).
+        self::assertSame(99, $result['fits']);
+        $own = vf_capacity_for($packages['data'][1], $group, ['ipv4Pool' => 'hypervisor']);
+        self::assertSame([99, null], [$own['fits'], $own['ipv4Cap']]);
+    }
+
+    public function testServerSlotsAreAnAxisWithTheBuffer(): void
+    {
+        $group = Fleet::group([Fleet::hypervisor(1, ['resources' => ['servers' => Fleet::cell(20, 8)]])]);
+        $row = vf_capacity_for(Fleet::package(), $group)['hypervisors'][0];
+        // 8 free slots, 10 % of 20 kept: 6.
+        self::assertSame([6, 6, 'servers'], [$row['servers'], $row['fits'], $row['binding']]);
+        foreach ([Fleet::cell(0, -4), null] as $cell) {
+            $group = Fleet::group([Fleet::hypervisor(1, ['resources' => ['servers' => $cell]])]);
+            self::assertNull(vf_capacity_for(Fleet::package(), $group)['hypervisors'][0]['servers']);
+        }
+    }
+
+    public function testPoolModelsAndTheirOption(): void
+    {
+        $group = Fleet::group([
+            Fleet::hypervisor(1, Fleet::ipv4Free(5)),
+            Fleet::hypervisor(2, Fleet::ipv4Free(5)),
+        ]);
+        $shared = vf_capacity_for(Fleet::package(), $group, ['ipv4Pool' => 'group']);
+        $own = vf_capacity_for(Fleet::package(), $group, ['ipv4Pool' => 'hypervisor']);
+        self::assertSame([5, 5], [$shared['fits'], $shared['ipv4Cap']]);
+        self::assertSame([10, null], [$own['fits'], $own['ipv4Cap']]);
+        self::assertSame($shared, vf_capacity_for(Fleet::package(), $group));
+        foreach (['Group', 'per-hv', '', 1, null] as $bad) {
+            try {
+                vf_capacity_for(Fleet::package(), $group, ['ipv4Pool' => $bad]);
+                self::fail('ipv4Pool ' . var_export($bad, true) . ' was accepted');
+            } catch (\InvalidArgumentException $e) {
+                self::assertStringContainsString("'group' or 'hypervisor'", $e->getMessage());
+            }
+        }
+    }
+
+    public function testBuffersThatAreNotNumbersReadAsTheDefault(): void
+    {
+        $group = Fleet::group([Fleet::hypervisor(1, ['resources' => ['memory' => Fleet::cell(10240, 10240)]])]);
+        $package = Fleet::package(['cpuCores' => 0, 'primaryStorage' => 0]);
+        $default = vf_capacity_for($package, $group, ['buffer' => 10, 'ipv4' => 0])['fits'];
+        self::assertSame(9, $default);
+        self::assertSame($default, vf_capacity_for($package, $group, ['buffer' => NAN, 'ipv4' => 0])['fits']);
+        self::assertSame(0, vf_capacity_for($package, $group, ['buffer' => INF, 'ipv4' => 0])['fits']);
+        self::assertSame(10, vf_capacity_for($package, $group, ['buffer' => -INF, 'ipv4' => 0])['fits']);
+    }
+
+    public function testNumbersBeyondFloatRangeReadAsPhpDecodesThem(): void
+    {
+        $package = '{"memory": 1, "cpuCores": 0, "primaryStorage": 0}';
+        $group = '{"data": [{"hypervisor": {"id": 1, "enabled": true, "commissioned": true},'
+            . ' "resources": {"memory": {"max": 1e400, "free": 1e400}}}]}';
+        $json = vf_capacity_for($package, $group, ['ipv4' => 0, 'buffer' => 0]);
+        self::assertSame(PHP_INT_MAX, $json['fits']);
+        self::assertFalse($json['unbounded']);
+        self::assertSame($json, vf_capacity_for(json_decode($package, true), json_decode($group, true), ['ipv4' => 0, 'buffer' => 0]));
+    }
+
+    public function testDeclaredPropertiesHoldingReferencesAreRead(): void
+    {
+        $free = 4096;
+        $cell = new class {
+            public int $max = 8192;
+            public mixed $free = null;
+        };
+        $cell->free = &$free;
+        $group = ['data' => [[
+            'hypervisor' => ['id' => 1, 'enabled' => true, 'commissioned' => true],
+            'resources' => ['memory' => $cell],
+        ]]];
+        $row = vf_capacity_for(['memory' => 1024], $group, ['buffer' => 0, 'ipv4' => 0])['hypervisors'][0];
+        self::assertSame(4, $row['memory']);
+    }
+
+    public function testErrorsNameKeysThatAreNotTextSafely(): void
+    {
+        foreach (["bu\0ffer" => 'bu\\x00ffer', "\xff\xfe" => '\\xff\\xfe'] as $key => $shown) {
+            try {
+                vf_capacity_for(Fleet::package(), Fleet::group([]), [$key => 1]);
+                self::fail('an unknown option was accepted');
+            } catch (\InvalidArgumentException $e) {
+                self::assertStringContainsString('unknown option "' . $shown . '"', $e->getMessage());
+            }
+        }
+    }
+
+    /**
+     * A random JSON document shaped like the panel's, with every oddity
+     * json_decode flattens: {} and [], objects keyed "0", "1", …, repeated
+     * keys, numbers of every form.
+     */
+    private static function randomJson(int $depth, array $keys): string
+    {
+        $scalars = ['0', '1', '-7', '12.5', '1e3', '1e400', '-1e400', '9223372036854775808', 'true', 'false', 'null',
+            '"12"', '" 64 "', '"abc"', '""', '"0"', '"1.0"', '"é"'];
+        $kind = mt_rand(0, $depth >= 4 ? 2 : 9);
+        if ($kind <= 2) {
+            return $scalars[mt_rand(0, count($scalars) - 1)];
+        }
+        $n = mt_rand(0, 4);
+        $parts = [];
+        if ($kind <= 4) {
+            for ($i = 0; $i < $n; $i++) {
+                $parts[] = self::randomJson($depth + 1, $keys);
+            }
+
+            return '[' . implode(',', $parts) . ']';
+        }
+        $listKeyed = $kind === 5;
+        for ($i = 0; $i < $n; $i++) {
+            $key = $listKeyed ? (string) (mt_rand(0, 5) === 0 ? mt_rand(0, $n) : $i) : $keys[mt_rand(0, count($keys) - 1)];
+            $parts[] = json_encode($key) . ':' . self::randomJson($depth + 1, $keys);
+        }
+
+        return '{' . implode(',', $parts) . '}';
+    }
+
+    public function testJsonAndItsDecodedArrayGiveTheSameAnswer(): void
+    {
+        $keys = ['data', 'hypervisor', 'resources', 'id', 'name', 'enabled', 'commissioned', 'prohibit', 'memory',
+            'cpuCores', 'localStorage', 'otherStorage', 'network', 'total', 'ipv4', 'free', 'max', 'storageType',
+            'servers', 'primaryStorage', 'primaryStorageProfile', 'last_page', '0', '1', 'x'];
+        mt_srand(90210);
+        $compared = 0;
+        for ($i = 0; $i < (int) (getenv("VFSTOCK_FUZZ_CASES") ?: 3000); $i++) {
+            $package = mt_rand(0, 3) === 0 ? self::randomJson(0, $keys)
+                : '{"memory": ' . self::randomJson(3, $keys) . ', "cpuCores": 1, "primaryStorage": '
+                    . self::randomJson(3, $keys) . ', "primaryStorageProfile": ' . mt_rand(-1, 2) . '}';
+            $entries = [];
+            for ($n = mt_rand(0, 4); $n > 0; $n--) {
+                $entries[] = '{"hypervisor": ' . self::randomJson(2, $keys) . ', "resources": '
+                    . self::randomJson(1, $keys) . '}';
+            }
+            $resources = mt_rand(0, 4) === 0 ? self::randomJson(0, $keys) : '{"data": [' . implode(',', $entries) . ']}';
+            $decodedPackage = json_decode($package, true);
+            $decodedResources = json_decode($resources, true);
+            if ((!is_array($decodedPackage) && !is_string($decodedPackage)) || !is_array($decodedResources)) {
+                continue;
+            }
+            $options = ['ipv4Pool' => mt_rand(0, 1) ? 'group' : 'hypervisor', 'ipv4' => mt_rand(0, 2)];
+            $fromJson = self::outcome(static fn () => vf_capacity_for($package, $resources, $options));
+            $fromArray = self::outcome(static fn () => vf_capacity_for($decodedPackage, $decodedResources, $options));
+            self::assertSame($fromJson, $fromArray, "#$i\npackage: $package\nresources: $resources");
+            $compared++;
+        }
+        self::assertGreaterThan(1500, $compared);
+    }
+
+    /** The result, or the class of what was thrown (messages differ: JSON has line numbers). */
+    private static function outcome(callable $call): mixed
+    {
+        try {
+            return $call();
+        } catch (\Throwable $e) {
+            return get_class($e);
+        }
+    }
+}
