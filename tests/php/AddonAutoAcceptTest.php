@@ -13,7 +13,7 @@ use WHMCS\Module\Addon\VfStock\AutoAccept;
 require_once __DIR__ . '/whmcs/AddonTestCase.php';
 
 /**
- * SPEC §7 auto-accept, through the AfterModuleCreate hook as WHMCS fires it.
+ * auto-accept, through the AfterModuleCreate hook as WHMCS fires it.
  */
 final class AddonAutoAcceptTest extends AddonTestCase
 {

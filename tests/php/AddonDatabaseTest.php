@@ -13,7 +13,7 @@ use WHMCS\Module\Addon\VfStock\Settings;
 require_once __DIR__ . '/whmcs/AddonTestCase.php';
 
 /**
- * SPEC §7: the `db` callbacks (products, locations, write, claim) over a real
+ * the `db` callbacks (products, locations, write, claim) over a real
  * MariaDB through WHMCS's Capsule.
  */
 final class AddonDatabaseTest extends AddonTestCase
@@ -138,11 +138,12 @@ final class AddonDatabaseTest extends AddonTestCase
 
     public function testManagedIsTheStockControlledVirtFusionProduct(): void
     {
-        $db = $this->database();
-        self::assertTrue($db->managed($this->addProduct()));
-        self::assertFalse($db->managed($this->addProduct(['stockcontrol' => 0])));
-        self::assertFalse($db->managed($this->addProduct(['servertype' => 'cpanel'])));
-        self::assertFalse($db->managed(999));
-        self::assertFalse($db->managed(0));
+        self::assertTrue(Database::isManaged($this->addProduct()));
+        // Any value but 0 is on, as the extension reads the flag.
+        self::assertTrue(Database::isManaged($this->addProduct(['stockcontrol' => 2])));
+        self::assertFalse(Database::isManaged($this->addProduct(['stockcontrol' => 0])));
+        self::assertFalse(Database::isManaged($this->addProduct(['servertype' => 'cpanel'])));
+        self::assertFalse(Database::isManaged(999));
+        self::assertFalse(Database::isManaged(0));
     }
 }

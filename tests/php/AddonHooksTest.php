@@ -9,11 +9,12 @@ use VfStock\Tests\Whmcs\MariaDb;
 use VfStock\Tests\Whmcs\StandIn;
 use WHMCS\Database\Capsule;
 use WHMCS\Module\Addon\VfStock\Schema;
+use WHMCS\Module\Addon\VfStock\State;
 
 require_once __DIR__ . '/whmcs/AddonTestCase.php';
 
 /**
- * SPEC §7 triggers: every hook fired as WHMCS fires it (hooks.php included
+ * triggers: every hook fired as WHMCS fires it (hooks.php included
  * on its own, run_hook with WHMCS's $vars shapes), against the simulator,
  * with qty checked in MariaDB.
  */
@@ -73,9 +74,10 @@ final class AddonHooksTest extends AddonTestCase
         self::assertSame(56, (int) $state->qty);
         self::assertSame('updated', $state->status);
         self::assertEqualsWithDelta(time(), (int) $state->checked_at, 5);
-        $breakdown = json_decode($state->breakdown, true);
-        self::assertSame('ok', $breakdown[1]['status']);
-        self::assertSame('cpu', $breakdown[1]['hypervisors'][0]['binding']);
+        $groups = json_decode($state->groups, true);
+        self::assertSame('ok', $groups[1]['status']);
+        self::assertSame([56, 56], [$groups[1]['fits'], $groups[1]['sum']]);
+        self::assertSame('cpu', State::hypervisors($groups[1]['key'])[0]['binding']);
         self::assertCount(1, $this->history($a));
         self::assertNull($this->state($off), 'products outside stock control get no state');
     }

@@ -14,7 +14,7 @@ require_once __DIR__ . '/whmcs/AddonTestCase.php';
 require_once VFSTOCK_ADDON_DIR . '/vfstock.php';
 
 /**
- * SPEC §7: the module's config, activation, settings and panel credentials,
+ * the module's config, activation, settings and panel credentials,
  * on a real MariaDB.
  */
 final class AddonModuleTest extends AddonTestCase
@@ -40,7 +40,16 @@ final class AddonModuleTest extends AddonTestCase
             'cartTimeout' => '3',
             'autoAccept' => 'yes',
             'locationLabel' => 'Location',
+            'ipv4Pool' => 'group',
+            'lowStock' => '3',
+            'staleHours' => '6',
+            'notifyEmail' => '',
+            'reserveHours' => '48',
+            'soldOutLabel' => 'Sold out',
+            'hideSoldOut' => '',
+            'displayCap' => '',
         ], $defaults);
+        self::assertSame('group,hypervisor', $config['fields']['ipv4Pool']['Options']);
         self::assertSame('yesno', $config['fields']['autoAccept']['Type']);
     }
 
@@ -55,7 +64,7 @@ final class AddonModuleTest extends AddonTestCase
         self::assertTrue(Schema::exists());
         $schema = Capsule::schema();
         self::assertSame(['name', 'expires_at'], $schema->getColumnListing(Schema::LEASES));
-        foreach (['product_id', 'qty', 'status', 'reason', 'checked_at', 'breakdown'] as $column) {
+        foreach (['product_id', 'qty', 'status', 'reason', 'checked_at', 'groups', 'ok_at', 'flags'] as $column) {
             self::assertTrue($schema->hasColumn(Schema::STATE, $column), $column);
         }
         Capsule::table(Schema::STATE)->insert([
@@ -86,6 +95,14 @@ final class AddonModuleTest extends AddonTestCase
             'cartTimeout' => 3.0,
             'autoAccept' => true,
             'locationLabel' => 'Location',
+            'ipv4Pool' => 'group',
+            'lowStock' => 3,
+            'staleHours' => 6.0,
+            'notifyEmail' => false,
+            'reserveHours' => 48.0,
+            'soldOutLabel' => 'Sold out',
+            'hideSoldOut' => false,
+            'displayCap' => null,
         ], Settings::load()->toArray());
     }
 

@@ -13,7 +13,7 @@ use WHMCS\Module\Addon\VfStock\Schema;
 require_once __DIR__ . '/whmcs/AddonTestCase.php';
 
 /**
- * SPEC §6/§7 across processes: leases shared by separate PHP processes
+ * across processes: leases shared by separate PHP processes
  * (WHMCS cron runs, PHP-FPM workers) through the database, and the hooks in
  * a PHP without the extension.
  */

@@ -20,7 +20,8 @@ final class StandIn
     /** WHMCS's tables, plus the stand-ins' own record of localAPI calls. */
     public const TABLES = [
         'tblproducts', 'tblproductconfiglinks', 'tblproductconfigoptions', 'tblproductconfigoptionssub',
-        'tblservers', 'tblhosting', 'tblorders', 'tbladdonmodules', 'tblmodulelog', 'standin_localapi',
+        'tblservers', 'tblservergroupsrel', 'tblhosting', 'tblhostingconfigoptions', 'tblorders', 'tbladdonmodules',
+        'tblmodulelog', 'tblactivitylog', 'standin_localapi',
     ];
 
     /** @var array<string, list<array{priority: int, function: callable}>> */
@@ -89,6 +90,7 @@ final class StandIn
                 }
                 $t->tinyInteger('hidden')->default(0);
                 $t->tinyInteger('retired')->default(0);
+                $t->unsignedInteger('servergroup')->default(0);
             },
             'tblproductconfiglinks' => static function (Blueprint $t): void {
                 $t->increments('id');
@@ -126,6 +128,24 @@ final class StandIn
                 $t->tinyInteger('active')->default(0);
                 $t->tinyInteger('disabled')->default(0);
             },
+            'tblservergroupsrel' => static function (Blueprint $t): void {
+                $t->increments('id');
+                $t->unsignedInteger('groupid');
+                $t->unsignedInteger('serverid');
+            },
+            'tblhostingconfigoptions' => static function (Blueprint $t): void {
+                $t->increments('id');
+                $t->unsignedInteger('relid');
+                $t->unsignedInteger('configid');
+                $t->unsignedInteger('optionid')->default(0);
+                $t->unsignedInteger('qty')->default(0);
+            },
+            'tblactivitylog' => static function (Blueprint $t): void {
+                $t->increments('id');
+                $t->dateTime('date');
+                $t->text('description');
+                $t->unsignedInteger('userid')->default(0);
+            },
             'tblhosting' => static function (Blueprint $t): void {
                 $t->increments('id');
                 $t->unsignedInteger('userid')->default(1);
@@ -140,6 +160,7 @@ final class StandIn
                 $t->string('ordernum', 32)->default('');
                 $t->unsignedInteger('userid')->default(1);
                 $t->string('status', 64)->default('Pending');
+                $t->dateTime('date')->useCurrent();
             },
             'tbladdonmodules' => static function (Blueprint $t): void {
                 $t->string('module', 64);

@@ -30,6 +30,7 @@ require_once __DIR__ . '/StandIn.php';
 require_once __DIR__ . '/Process.php';
 require_once __DIR__ . '/MariaDb.php';
 require_once __DIR__ . '/functions.php';
+require_once __DIR__ . '/AbstractWidget.php';
 
 if (!defined('VFSTOCK_ADDON_DIR')) {
     /** The addon's directory, as WHMCS lays it out. */

@@ -52,6 +52,9 @@ function localAPI(string $command, array $values = [], string $adminUser = ''): 
     if (StandIn::$localApiError !== null) {
         return ['result' => 'error', 'message' => StandIn::$localApiError];
     }
+    if (in_array($command, ['TriggerNotificationEvent', 'SendAdminEmail'], true)) {
+        return ['result' => 'success'];
+    }
     if (strcasecmp($command, 'AcceptOrder') !== 0) {
         return ['result' => 'error', 'message' => 'Command Not Found'];
     }
@@ -107,6 +110,16 @@ function logModuleCall(
         'request' => $text($requestString),
         'response' => $text($responseData),
         'arrdata' => $text($processedData),
+    ]);
+}
+
+/** The activity log (Utilities > Logs > Activity Log), as WHMCS writes it. */
+function logActivity(string $description, int $userId = 0): void
+{
+    Capsule::table('tblactivitylog')->insert([
+        'date' => date('Y-m-d H:i:s'),
+        'description' => $description,
+        'userid' => $userId,
     ]);
 }
 

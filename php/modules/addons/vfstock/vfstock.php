@@ -2,7 +2,7 @@
 
 /**
  * VirtFusion Stock Control: keeps WHMCS's tblproducts.qty equal to what the
- * VirtFusion fleet can still provision (SPEC §7).
+ * VirtFusion fleet can still provision.
  *
  * The work is done by the vfstock PHP extension (extension=vfstock); this
  * module holds the settings, the tables and the admin page, and hooks.php
@@ -11,9 +11,11 @@
 
 declare(strict_types=1);
 
-use WHMCS\Module\Addon\VfStock\AdminPage;
+use WHMCS\Module\Addon\VfStock\Admin\Controller;
 use WHMCS\Module\Addon\VfStock\Autoload;
+use WHMCS\Module\Addon\VfStock\Refresher;
 use WHMCS\Module\Addon\VfStock\Schema;
+use WHMCS\Module\Addon\VfStock\Settings;
 
 if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
@@ -32,64 +34,13 @@ function vfstock_config(): array
     return [
         'name' => 'VirtFusion Stock Control',
         'description' => 'Keeps the stock (qty) of stock-controlled VirtFusion products equal to the number of'
-            . ' VPSes the VirtFusion fleet can still provision, from live panel data. A panel outage never'
-            . ' takes the catalogue offline. Needs the vfstock PHP extension (extension=vfstock).',
-        'version' => '0.1.0',
+            . ' VPSes the VirtFusion fleet can still provision, from live panel data, and checks each order\'s'
+            . ' Location and configuration before it is placed. A panel outage never takes the catalogue offline.'
+            . ' Needs the vfstock PHP extension (extension=vfstock).',
+        'version' => Schema::VERSION,
         'author' => 'vfstock',
         'language' => 'english',
-        'fields' => [
-            'buffer' => [
-                'FriendlyName' => 'Safety buffer (%)',
-                'Type' => 'text',
-                'Size' => '5',
-                'Default' => '10',
-                'Description' => 'Share of each resource kept free, for products whose own buffer'
-                    . ' (configoption7) is blank. 0–100.',
-            ],
-            'cronInterval' => [
-                'FriendlyName' => 'Cron sweep (minutes)',
-                'Type' => 'text',
-                'Size' => '5',
-                'Default' => '120',
-                'Description' => 'Minutes between full refreshes from the WHMCS cron, for changes made on the panel.',
-            ],
-            'eventInterval' => [
-                'FriendlyName' => 'Provisioning coalescing (seconds)',
-                'Type' => 'text',
-                'Size' => '5',
-                'Default' => '30',
-                'Description' => 'Provisions and terminations within this many seconds share one refresh.',
-            ],
-            'cartInterval' => [
-                'FriendlyName' => 'Cart refresh (seconds)',
-                'Type' => 'text',
-                'Size' => '5',
-                'Default' => '60',
-                'Description' => 'Seconds between cart-page refreshes of one product.',
-            ],
-            'cartTimeout' => [
-                'FriendlyName' => 'Cart timeout (seconds)',
-                'Type' => 'text',
-                'Size' => '5',
-                'Default' => '3',
-                'Description' => 'Longest a cart-page refresh waits on the panel: a slow panel must not hang'
-                    . ' a customer\'s page.',
-            ],
-            'autoAccept' => [
-                'FriendlyName' => 'Auto-accept orders',
-                'Type' => 'yesno',
-                'Default' => 'yes',
-                'Description' => 'Accept the order once its VirtFusion services are provisioned.',
-            ],
-            'locationLabel' => [
-                'FriendlyName' => 'Location option',
-                'Type' => 'text',
-                'Size' => '25',
-                'Default' => 'Location',
-                'Description' => 'Name of the configurable option whose sub-options (e.g. "2|Paris") name'
-                    . ' hypervisor groups.',
-            ],
-        ],
+        'fields' => Settings::configFields(),
     ];
 }
 
@@ -99,7 +50,15 @@ function vfstock_config(): array
 function vfstock_activate(): array
 {
     try {
-        Schema::create();
+        Schema::upgrade();
+        if (!Refresher::extensionLoaded()) {
+            return [
+                'status' => 'info',
+                'description' => 'VirtFusion Stock Control is active, but the vfstock PHP extension is not loaded in'
+                    . ' this PHP (' . PHP_SAPI . '): stock levels will not be updated until it is. Install it for the'
+                    . ' PHP that serves WHMCS and the one that runs its cron (see the README), then restart PHP-FPM.',
+            ];
+        }
 
         return [
             'status' => 'success',
@@ -130,23 +89,27 @@ function vfstock_deactivate(): array
 }
 
 /**
- * The admin page (Addons > VirtFusion Stock Control).
+ * Brings the addon's tables from any earlier version to this one, keeping
+ * their data.
+ *
+ * @param array<string, mixed> $vars
+ */
+function vfstock_upgrade($vars): void
+{
+    Schema::upgrade();
+}
+
+/**
+ * The admin page (Addons > VirtFusion Stock Control): its controller answers
+ * the request (the page, or an action's JSON or redirect).
  *
  * @param array<string, mixed> $vars
  */
 function vfstock_output($vars): void
 {
-    $page = new AdminPage(is_array($vars) ? $vars : []);
-    $response = $page->handle(
+    (new Controller(is_array($vars) ? $vars : []))->handle(
         (string) ($_SERVER['REQUEST_METHOD'] ?? 'GET'),
         is_array($_GET ?? null) ? $_GET : [],
         is_array($_POST ?? null) ? $_POST : []
-    );
-    if ($response['type'] === 'json') {
-        AdminPage::sendJson($response);
-    }
-    if ($response['status'] !== 200 && !headers_sent()) {
-        http_response_code($response['status']);
-    }
-    echo $response['body'];
+    )->send();
 }

@@ -7,7 +7,7 @@ namespace WHMCS\Module\Addon\VfStock;
 use WHMCS\Database\Capsule;
 
 /**
- * Accepts a service's order once it is provisioned (SPEC §7). Needs no
+ * Accepts a service's order once it is provisioned. Needs no
  * extension.
  *
  * WHMCS 9 stops provisioning the rest of an order once the order leaves
@@ -59,6 +59,9 @@ final class AutoAccept
         $response = localAPI('AcceptOrder', $params);
         $ok = is_array($response) && ($response['result'] ?? null) === 'success';
         Log::call('auto-accept', ['serviceid' => $serviceId] + $params, $response);
+        Log::activity($ok ? "order #{$orderId} accepted after service #{$serviceId} was provisioned."
+            : "order #{$orderId} could not be accepted after service #{$serviceId} was provisioned: "
+                . (is_array($response) ? (string) ($response['message'] ?? 'unknown error') : 'no answer') . '.');
 
         return $ok ? self::ACCEPTED : self::FAILED;
     }
@@ -95,8 +98,11 @@ final class AutoAccept
         if ($pending === []) {
             return [];
         }
+        // A row without a server_id is one the VirtFusionDirect module left
+        // behind for a service it did not create: not provisioned.
         $created = Capsule::table(self::SERVICES_TABLE)
             ->whereIn('service_id', $pending)
+            ->whereNotNull('server_id')
             ->pluck('service_id')
             ->map(static fn ($id): int => (int) $id)
             ->all();

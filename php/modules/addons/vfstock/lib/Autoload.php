@@ -5,11 +5,11 @@ declare(strict_types=1);
 namespace WHMCS\Module\Addon\VfStock;
 
 /**
- * Loads `WHMCS\Module\Addon\VfStock\X` from `lib/X.php`.
+ * Loads `WHMCS\Module\Addon\VfStock\A\B` from `lib/A/B.php`, as WHMCS's own
+ * addon autoloading does.
  *
- * WHMCS autoloads addon classes this way itself; hooks.php is included
- * without the module file, so it registers this loader too. Registering
- * twice is harmless.
+ * hooks.php is included without the module file, so it registers this
+ * loader too. Registering twice is harmless.
  */
 final class Autoload
 {
@@ -27,10 +27,10 @@ final class Autoload
                 return;
             }
             $name = substr($class, strlen($prefix));
-            if (preg_match('/^[A-Za-z][A-Za-z0-9]*$/', $name) !== 1) {
+            if (preg_match('/^[A-Za-z][A-Za-z0-9]*(\\\\[A-Za-z][A-Za-z0-9]*)*$/', $name) !== 1) {
                 return;
             }
-            $file = __DIR__ . '/' . $name . '.php';
+            $file = __DIR__ . '/' . str_replace('\\', '/', $name) . '.php';
             if (is_file($file)) {
                 require_once $file;
             }

@@ -7,7 +7,7 @@ namespace WHMCS\Module\Addon\VfStock;
 use WHMCS\Database\Capsule;
 
 /**
- * The `db` callbacks of vf_stock_refresh (SPEC §5, §7) over WHMCS's
+ * The `db` callbacks of vf_stock_refresh over WHMCS's
  * database: query builder with bindings only, raw SQL only for the atomic
  * lease claim (with bindings too).
  */
@@ -20,6 +20,9 @@ final class Database
         'id', 'name', 'servertype', 'stockcontrol', 'qty',
         'configoption1', 'configoption2', 'configoption3', 'configoption7',
     ];
+
+    /** tblproducts.qty is a signed INT: a larger value fails on MariaDB's strict mode. */
+    public const QTY_MAX = 2_147_483_647;
 
     public function __construct(private readonly Settings $settings)
     {
@@ -54,7 +57,7 @@ final class Database
     {
         $query = Capsule::table('tblproducts')->select(self::PRODUCT_COLUMNS)->orderBy('id');
         if ($ids === null) {
-            $query->where('servertype', self::SERVER_TYPE)->where('stockcontrol', 1);
+            $query = self::managed()->select(self::PRODUCT_COLUMNS)->orderBy('id');
         } else {
             $ids = array_values(array_unique(array_filter(array_map('intval', $ids), static fn (int $id) => $id > 0)));
             if ($ids === []) {
@@ -66,7 +69,7 @@ final class Database
         $rows = [];
         foreach ($query->get() as $row) {
             $row = (array) $row;
-            if (trim((string) ($row['configoption7'] ?? '')) === '') {
+            if (!self::hasOwnBuffer($row['configoption7'] ?? null)) {
                 $row['configoption7'] = $buffer;
             }
             $rows[] = $row;
@@ -75,27 +78,44 @@ final class Database
         return $rows;
     }
 
-    /** Whether the product is a stock-controlled VirtFusionDirect product. */
-    public function managed(int $productId): bool
+    /**
+     * Whether a product's configoption7 (its safety buffer) is its own: a
+     * blank one takes the addon's `buffer` setting (products() fills it in).
+     */
+    public static function hasOwnBuffer(mixed $configoption7): bool
     {
-        return $productId > 0 && Capsule::table('tblproducts')
-            ->where('id', $productId)
-            ->where('servertype', self::SERVER_TYPE)
-            ->where('stockcontrol', 1)
-            ->exists();
+        return is_scalar($configoption7) && trim((string) $configoption7) !== '';
     }
 
     /**
-     * The raw names (`2|Paris`) of the non-hidden sub-options of the product's
+     * The products vfstock manages: VirtFusionDirect ones with Stock Control
+     * on. The one place this is written in SQL; it is the extension's rule
+     * (a stock control flag is any value but 0) for WHMCS's integer column.
+     */
+    public static function managed(): \Illuminate\Database\Query\Builder
+    {
+        return Capsule::table('tblproducts')
+            ->where('tblproducts.servertype', self::SERVER_TYPE)
+            ->whereNotNull('tblproducts.stockcontrol')
+            ->where('tblproducts.stockcontrol', '<>', 0);
+    }
+
+    /** Whether the product is a stock-controlled VirtFusionDirect product. */
+    public static function isManaged(int $productId): bool
+    {
+        return $productId > 0 && self::managed()->where('tblproducts.id', $productId)->exists();
+    }
+
+    /**
+     * The raw names (`2|Paris`) of the sub-options of the product's
      * configurable option whose name, before any `|`, equals $label (trimmed,
-     * case-insensitive).
+     * case-insensitive): those not hidden, and those vfstock hid itself.
      *
      * @return list<string>
      */
     public function locations(int $productId, string $label): array
     {
-        $wanted = self::optionKey($label);
-        if ($wanted === '') {
+        if (OptionValue::key($label) === '') {
             return [];
         }
         $options = Capsule::table('tblproductconfiglinks')
@@ -106,16 +126,23 @@ final class Database
             ->get(['tblproductconfigoptions.id', 'tblproductconfigoptions.optionname']);
         $ids = [];
         foreach ($options as $option) {
-            if (self::optionKey((string) $option->optionname) === $wanted) {
+            if (OptionValue::is((string) $option->optionname, $label)) {
                 $ids[] = (int) $option->id;
             }
         }
         if ($ids === []) {
             return [];
         }
+        $ours = Capsule::schema()->hasTable(Schema::HIDDEN);
         $names = Capsule::table('tblproductconfigoptionssub')
             ->whereIn('configid', array_values(array_unique($ids)))
-            ->where('hidden', 0)
+            ->where(static function ($q) use ($ours): void {
+                // A Location vfstock hid (hideSoldOut) is still counted, so it comes back once it has room.
+                $q->where('hidden', 0);
+                if ($ours) {
+                    $q->orWhereIn('id', Capsule::table(Schema::HIDDEN)->select('sub_id'));
+                }
+            })
             ->orderBy('sortorder')
             ->orderBy('id')
             ->pluck('optionname');
@@ -129,7 +156,8 @@ final class Database
 
     public function write(int $productId, int $qty): void
     {
-        Capsule::table('tblproducts')->where('id', $productId)->update(['qty' => $qty]);
+        Capsule::table('tblproducts')->where('id', $productId)
+            ->update(['qty' => max(0, min(self::QTY_MAX, $qty))]);
     }
 
     /**
@@ -180,18 +208,6 @@ final class Database
         }
 
         throw new \RuntimeException("vfstock: leases need MySQL/MariaDB or SQLite, not {$driver}");
-    }
-
-    /** The part of a configurable option's name before any `|`, trimmed and lower-cased. */
-    public static function optionKey(string $name): string
-    {
-        $pipe = strpos($name, '|');
-        if ($pipe !== false) {
-            $name = substr($name, 0, $pipe);
-        }
-        $name = trim($name);
-
-        return function_exists('mb_strtolower') ? mb_strtolower($name, 'UTF-8') : strtolower($name);
     }
 
     /** Concurrent writers wait for each other instead of failing with SQLITE_BUSY. */

@@ -57,6 +57,21 @@ final class Log
         return $text;
     }
 
+    /**
+     * One line of WHMCS's activity log (Utilities > Logs > Activity Log),
+     * which, unlike the module log, is always kept. Never throws.
+     */
+    public static function activity(string $text): void
+    {
+        try {
+            if (function_exists('logActivity')) {
+                logActivity('VirtFusion Stock Control: ' . self::redact($text));
+            }
+        } catch (\Throwable) {
+            // Nowhere left to report to.
+        }
+    }
+
     /** A failure caught at a boundary (a hook, the admin page). */
     public static function failure(string $where, \Throwable $e): void
     {

@@ -7,9 +7,12 @@ namespace WHMCS\Module\Addon\VfStock;
 use WHMCS\Database\Capsule;
 
 /**
- * The VirtFusion panel the addon talks to (SPEC §7): the enabled
- * `VirtFusionDirect` server of tblservers, preferring the default one, then
- * the lowest id; its password, decrypted, is the API token.
+ * The VirtFusion panels the addon talks to. Each product is read
+ * from its own panel: the enabled `VirtFusionDirect` servers of its server
+ * group (tblproducts.servergroup → tblservergroupsrel), preferring the
+ * default one, then the lowest id; a product without a server group uses
+ * the store-wide choice, made the same way over every such server. The
+ * password, decrypted, is the API token.
  */
 final class Panel
 {
@@ -21,16 +24,66 @@ final class Panel
     ) {
     }
 
-    /** The panel to use, or null when no enabled VirtFusionDirect server has a host. */
+    /** The store-wide panel, or null when no enabled VirtFusionDirect server has a host. */
     public static function credentials(): ?self
     {
-        $rows = Capsule::table('tblservers')
-            ->where('type', Database::SERVER_TYPE)
-            ->where('disabled', 0)
-            ->orderBy('active', 'desc')
-            ->orderBy('id')
-            ->get(['id', 'name', 'hostname', 'ipaddress', 'password', 'active']);
-        foreach ($rows as $row) {
+        return self::first(null);
+    }
+
+    /**
+     * The panel of a server group (null: the store-wide choice), or null
+     * when it has no enabled VirtFusionDirect server with a host.
+     */
+    public static function ofServerGroup(?int $group): ?self
+    {
+        return self::first($group !== null && $group > 0 ? $group : null);
+    }
+
+    /**
+     * The products to read, by panel: `[serverId => [panel, product ids]]`,
+     * and under `0` those without a usable panel (`[null, ids]`). Every
+     * managed product when $ids is null.
+     *
+     * @param list<int>|null $ids
+     * @return array<int, array{0: ?self, 1: list<int>}>
+     */
+    public static function forProducts(?array $ids): array
+    {
+        $query = $ids === null ? Database::managed() : Capsule::table('tblproducts')->whereIn('id', $ids === [] ? [0] : $ids);
+        $groups = [];
+        foreach ($query->orderBy('tblproducts.id')->get(['tblproducts.id', 'tblproducts.servergroup']) as $row) {
+            $groups[(int) ($row->servergroup ?? 0)][] = (int) $row->id;
+        }
+        $known = array_merge([], ...array_values($groups));
+        foreach (array_diff($ids ?? [], $known) as $id) {
+            // A requested id without a row is read (and reported) with the store-wide panel.
+            $groups[0][] = $id;
+        }
+        $out = [];
+        foreach ($groups as $group => $products) {
+            $panel = self::ofServerGroup($group);
+            $key = $panel?->serverId ?? 0;
+            $out[$key] = [$panel, array_merge($out[$key][1] ?? [], $products)];
+        }
+        ksort($out);
+
+        return $out;
+    }
+
+    private static function first(?int $group): ?self
+    {
+        $query = Capsule::table('tblservers')
+            ->where('tblservers.type', Database::SERVER_TYPE)
+            ->where('tblservers.disabled', 0)
+            ->orderBy('tblservers.active', 'desc')
+            ->orderBy('tblservers.id');
+        if ($group !== null) {
+            $query->join('tblservergroupsrel', 'tblservergroupsrel.serverid', '=', 'tblservers.id')
+                ->where('tblservergroupsrel.groupid', $group);
+        }
+        $columns = ['tblservers.id', 'tblservers.name', 'tblservers.hostname', 'tblservers.ipaddress',
+            'tblservers.password', 'tblservers.active'];
+        foreach ($query->get($columns) as $row) {
             $panel = self::fromRow($row);
             if ($panel !== null) {
                 return $panel;

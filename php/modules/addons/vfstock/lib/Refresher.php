@@ -7,8 +7,9 @@ namespace WHMCS\Module\Addon\VfStock;
 use WHMCS\Database\Capsule;
 
 /**
- * Runs vf_stock_refresh for a trigger and records what it found
- * (mod_vfstock_state, mod_vfstock_history).
+ * Runs vf_stock_refresh for a trigger — once per panel, each product read
+ * from its own — with the pending orders as reservations, then
+ * records what it found and tells operators what changed.
  */
 final class Refresher
 {
@@ -16,8 +17,8 @@ final class Refresher
     public const LEASE_CRON = 'stockrefresh:cron';
 
     public const MISSING_EXTENSION = 'The vfstock PHP extension is not loaded (vf_stock_refresh() does not exist):'
-        . ' stock levels are not being updated. Install it with `make install` and add `extension=vfstock`'
-        . ' to php.ini, then restart PHP (PHP-FPM and the cron\'s PHP CLI).';
+        . ' stock levels are not being updated. Install it with `make install` (or a release build) and enable'
+        . ' `extension=vfstock` for the PHP that serves WHMCS and the one that runs its cron, then restart PHP-FPM.';
 
     private readonly Database $database;
 
@@ -38,11 +39,12 @@ final class Refresher
     }
 
     /**
-     * One refresh.
+     * One refresh of those products (all managed ones when null).
      *
-     * @param array{products?: ?list<int>, lease?: ?array{key: string, ttl: int}, timeout?: ?float} $options
-     * @return array<string, mixed>|null the extension's result; null when it could not run
-     *         (no extension, no panel)
+     * @param array{products?: ?list<int>, lease?: ?array{key: string, ttl: int}, deadline?: ?float,
+     *              forgetGroups?: ?list<int>, dryRun?: bool} $options
+     * @return array<string, mixed>|null the merged result (`ran`, `products`, `stats`, `panels`); null when
+     *         it could not run at all (no extension, no usable panel)
      */
     public function run(string $trigger, array $options = []): ?array
     {
@@ -51,126 +53,176 @@ final class Refresher
 
             return null;
         }
-        $panel = Panel::credentials();
-        if ($panel === null) {
-            Log::call(
-                'no panel',
-                ['trigger' => $trigger],
-                'No enabled VirtFusionDirect server with a hostname or IP address in Setup > Servers:'
-                . ' stock levels are not being updated.'
-            );
-
-            return null;
-        }
-        if ($panel->token() === '') {
-            Log::call(
-                'no token',
-                ['trigger' => $trigger, 'server' => $panel->serverId],
-                "The VirtFusionDirect server \"{$panel->name}\" has no API token in its password field:"
-                . ' stock levels are not being updated.'
-            );
-
-            return null;
-        }
-        $token = $panel->token();
-
-        $extra = [];
-        $timeout = $options['timeout'] ?? null;
-        if ($timeout !== null) {
-            $extra = ['timeout' => (float) $timeout, 'connectTimeout' => (float) $timeout];
-        }
-        $request = [
-            'api' => $panel->api($extra),
-            'db' => $this->database->callbacks(),
-            'log' => static function (string $action, mixed $request, mixed $response) use ($token): void {
-                Log::call($action, $request, $response, [$token]);
-            },
-            'locationLabel' => $this->settings->locationLabel(),
-        ];
         $products = $options['products'] ?? null;
-        if ($products !== null) {
-            $request['products'] = array_values(array_map('intval', $products));
+        // A dry run leaves no trace: no write, no record, no module log.
+        $quiet = !empty($options['dryRun']);
+        $panels = Panel::forProducts($products === null ? null : array_values(array_map('intval', $products)));
+        if (isset($panels[0])) {
+            [, $orphans] = $panels[0];
+            unset($panels[0]);
+            if ($orphans !== [] && !$quiet) {
+                Log::call('no panel', ['trigger' => $trigger, 'products' => $orphans],
+                    'No enabled VirtFusionDirect server with a hostname or IP address for these products'
+                    . ' (their server group, else Setup > Servers): their stock is not updated.');
+            }
         }
+        $panels = array_filter($panels, function (array $p) use ($trigger, $quiet): bool {
+            if ($p[0]->token() === '') {
+                if (!$quiet) {
+                    Log::call('no token', ['trigger' => $trigger, 'server' => $p[0]->serverId],
+                        "The VirtFusionDirect server \"{$p[0]->name}\" has no API token in its password field:"
+                        . ' stock levels are not being updated.');
+                }
+
+                return false;
+            }
+
+            return true;
+        });
+        if ($panels === []) {
+            return null;
+        }
+
+        $pending = (new Footprints($this->settings))->pending();
+        // Pending orders of any product of a panel hold room in its groups.
+        $everyProduct = $products === null ? $panels : Panel::forProducts(null);
+        $merged = ['ran' => true, 'products' => [], 'stats' => ['requests' => 0, 'cacheHits' => 0, 'elapsedMs' => 0.0],
+            'panels' => []];
         $lease = $options['lease'] ?? null;
-        if ($lease !== null) {
-            $request['lease'] = ['key' => (string) $lease['key'], 'ttl' => (int) $lease['ttl']];
+        $whole = $products === null && count($panels) === 1;
+        foreach ($panels as $serverId => [$panel, $ids]) {
+            $reservations = Footprints::reservations($pending, $whole ? null : ($everyProduct[$serverId][1] ?? $ids));
+            $request = $this->request($panel, $whole ? null : $ids, $options, $reservations);
+            if ($lease !== null) {
+                // The first refresh takes the lease for the whole sweep.
+                $request['lease'] = ['key' => (string) $lease['key'], 'ttl' => (int) $lease['ttl']];
+                $lease = null;
+            }
+            $result = $this->inOneCommit($request);
+            if (($result['ran'] ?? false) !== true) {
+                return ['ran' => false, 'products' => [], 'stats' => $result['stats'] ?? [], 'panels' => []];
+            }
+            if (empty($options['dryRun'])) {
+                $this->record($result['products'] ?? [], $panel);
+            }
+            $merged['products'] += $result['products'] ?? [];
+            foreach (['requests', 'cacheHits', 'elapsedMs'] as $k) {
+                $merged['stats'][$k] += $result['stats'][$k] ?? 0;
+            }
+            $merged['panels'][$serverId] = ['name' => $panel->name, 'url' => $panel->url,
+                'summary' => self::summary($result)];
+            if (!$quiet) {
+                Log::call('refresh', ['trigger' => $trigger, 'panel' => $panel->url, 'products' => $ids,
+                    'lease' => $options['lease'] ?? null], ['summary' => self::summary($result)] + self::brief($result),
+                    [$panel->token()]);
+            }
         }
 
-        $result = vf_stock_refresh($request);
-        if (($result['ran'] ?? false) === true) {
-            $this->record($result['products'] ?? []);
-            Log::call(
-                'refresh',
-                [
-                    'trigger' => $trigger,
-                    'panel' => $panel->url,
-                    'products' => $products,
-                    'lease' => $lease,
-                ],
-                ['summary' => self::summary($result)] + self::brief($result),
-                [$token]
-            );
-        }
-
-        return $result;
+        return $merged;
     }
 
     /**
-     * Upserts mod_vfstock_state per product and appends mod_vfstock_history
-     * when a product's qty or status changed.
+     * Runs the refresh with its writes (qty, and the log lines that go with
+     * them) in one database transaction, committed when it returns or
+     * throws. The transaction begins at the first write or log line, which
+     * the extension makes only after it has read the panel: no lock is held
+     * while it waits on the network. One commit instead of one per product
+     * and log line (each a sync to disk: most of a 2,000-product cron run's
+     * time on SQLite). Products written before an exception stay written.
      *
-     * @param array<int, array<string, mixed>> $products the result's `products`
+     * @param array<string, mixed> $request
+     * @return array<string, mixed>
      */
-    public function record(array $products, ?int $now = null): void
+    private function inOneCommit(array $request): array
     {
-        $now ??= time();
-        foreach ($products as $productId => $line) {
-            $productId = (int) $productId;
-            $status = (string) ($line['status'] ?? '');
-            $previous = $line['previous'] ?? null;
-            if ($productId <= 0 || ($status === 'skipped' && $previous === null)) {
-                continue; // no such product: nothing to show
+        $connection = Capsule::connection();
+        $open = false;
+        $begin = static function () use ($connection, &$open): void {
+            if (!$open && $connection->transactionLevel() === 0) {
+                $connection->beginTransaction();
+                $open = true;
             }
-            $qty = $line['qty'] ?? $previous;
-            $qty = $qty === null ? null : (int) $qty;
-            $reason = isset($line['reason']) ? (string) $line['reason'] : null;
-            $breakdown = json_encode(
-                $line['groups'] ?? [],
-                JSON_UNESCAPED_SLASHES | JSON_PARTIAL_OUTPUT_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE
-            );
-            $values = [
-                'qty' => $qty,
-                'status' => $status,
-                'reason' => $reason,
-                'checked_at' => $now,
-                'breakdown' => $breakdown === false ? null : $breakdown,
-            ];
-
-            $before = Capsule::table(Schema::STATE)->where('product_id', $productId)->first(['qty', 'status']);
-            if ($before === null) {
-                try {
-                    Capsule::table(Schema::STATE)->insert(['product_id' => $productId] + $values);
-                } catch (\Throwable) {
-                    // Another process inserted it meanwhile.
-                    Capsule::table(Schema::STATE)->where('product_id', $productId)->update($values);
-                }
-            } else {
-                Capsule::table(Schema::STATE)->where('product_id', $productId)->update($values);
-            }
-
-            $changed = $before === null
-                || (string) $before->status !== $status
-                || ($before->qty === null ? null : (int) $before->qty) !== $qty;
-            if ($changed) {
-                Capsule::table(Schema::HISTORY)->insert([
-                    'product_id' => $productId,
-                    'qty' => $qty,
-                    'status' => $status,
-                    'reason' => $reason,
-                    'created_at' => $now,
-                ]);
+        };
+        $write = $request['db']['write'];
+        $request['db']['write'] = static function (int $productId, int $qty) use ($write, $begin): void {
+            $begin();
+            $write($productId, $qty);
+        };
+        if (isset($request['log'])) {
+            $log = $request['log'];
+            $request['log'] = static function (string $action, mixed $req, mixed $response) use ($log, $begin): void {
+                $begin();
+                $log($action, $req, $response);
+            };
+        }
+        try {
+            return vf_stock_refresh($request);
+        } finally {
+            if ($open) {
+                $connection->commit();
             }
         }
+    }
+
+    /**
+     * The extension's request for one panel.
+     *
+     * @param list<int>|null $ids
+     * @param array<string, mixed> $options
+     * @param list<array<string, mixed>> $reservations
+     * @return array<string, mixed>
+     */
+    private function request(Panel $panel, ?array $ids, array $options, array $reservations): array
+    {
+        $token = $panel->token();
+        $request = [
+            'api' => $panel->api(),
+            'db' => $this->database->callbacks(),
+            'locationLabel' => $this->settings->locationLabel(),
+            'ipv4Pool' => $this->settings->ipv4Pool(),
+            'reservations' => $reservations,
+        ];
+        if (empty($options['dryRun'])) {
+            $request['log'] = static function (string $action, mixed $request, mixed $response) use ($token): void {
+                Log::call($action, $request, $response, [$token]);
+            };
+        }
+        if ($ids !== null) {
+            $request['products'] = $ids;
+        }
+        if (($options['deadline'] ?? null) !== null) {
+            $request['deadline'] = (float) $options['deadline'];
+        }
+        if (!empty($options['forgetGroups'])) {
+            $request['forgetGroups'] = array_values(array_map('intval', $options['forgetGroups']));
+        }
+        if (!empty($options['dryRun'])) {
+            $request['dryRun'] = true;
+        }
+        $cap = $this->settings->displayCap();
+        if ($cap !== null) {
+            $request['displayCap'] = $cap;
+        }
+
+        return $request;
+    }
+
+    /**
+     * Records one panel's products and tells operators what changed.
+     *
+     * @param array<int|string, array<string, mixed>> $products
+     */
+    private function record(array $products, Panel $panel): void
+    {
+        // The state and the notifications it causes, in one commit.
+        Capsule::connection()->transaction(function () use ($products, $panel): void {
+            $changes = State::record($products, $panel->serverId, $this->settings->ipv4Pool());
+            if ($changes === []) {
+                return;
+            }
+            $names = Capsule::table('tblproducts')->whereIn('id', array_keys($changes))->pluck('name', 'id')->all();
+            (new Notifier($this->settings))->tell($changes, array_map('strval', $names));
+        });
     }
 
     /**

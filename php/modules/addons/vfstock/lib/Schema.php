@@ -8,20 +8,33 @@ use Illuminate\Database\Schema\Blueprint;
 use WHMCS\Database\Capsule;
 
 /**
- * The addon's own tables (SPEC §7), created and dropped idempotently.
+ * The addon's own tables, created, upgraded and dropped
+ * idempotently through the Capsule schema builder.
  */
 final class Schema
 {
+    /** The addon's version, and that of the tables it creates. */
+    public const VERSION = '0.2.0';
+
     /** Leases shared by every PHP process: name → expiry (unix seconds, database clock). */
     public const LEASES = 'mod_vfstock_leases';
 
-    /** One row per product: the last check (qty, status, reason, when, breakdown JSON). */
+    /** One row per product: its last result, the groups' figures, what was notified. */
     public const STATE = 'mod_vfstock_state';
+
+    /**
+     * Hypervisor rows, once per distinct (panel, package, buffer, IPv4,
+     * pool, group): products that share them share one row.
+     */
+    public const BREAKDOWNS = 'mod_vfstock_breakdowns';
 
     /** A row whenever a product's qty or status changes. */
     public const HISTORY = 'mod_vfstock_history';
 
-    public const TABLES = [self::LEASES, self::STATE, self::HISTORY];
+    /** Location sub-options vfstock hid (hideSoldOut), so only those are shown again. */
+    public const HIDDEN = 'mod_vfstock_hidden';
+
+    public const TABLES = [self::LEASES, self::STATE, self::BREAKDOWNS, self::HISTORY, self::HIDDEN];
 
     public static function create(): void
     {
@@ -34,12 +47,14 @@ final class Schema
         }
         if (!$schema->hasTable(self::STATE)) {
             $schema->create(self::STATE, static function (Blueprint $table): void {
-                $table->unsignedInteger('product_id')->primary();
-                $table->integer('qty')->nullable();
-                $table->string('status', 16);
-                $table->text('reason')->nullable();
+                self::stateColumns($table);
+            });
+        }
+        if (!$schema->hasTable(self::BREAKDOWNS)) {
+            $schema->create(self::BREAKDOWNS, static function (Blueprint $table): void {
+                $table->string('key', 191)->primary();
+                $table->mediumText('hypervisors');
                 $table->unsignedInteger('checked_at');
-                $table->mediumText('breakdown')->nullable();
             });
         }
         if (!$schema->hasTable(self::HISTORY)) {
@@ -53,6 +68,81 @@ final class Schema
                 $table->index(['product_id', 'id']);
             });
         }
+        if (!$schema->hasTable(self::HIDDEN)) {
+            $schema->create(self::HIDDEN, static function (Blueprint $table): void {
+                $table->unsignedInteger('sub_id')->primary();
+                $table->unsignedInteger('hidden_at');
+            });
+        }
+    }
+
+    private static function stateColumns(Blueprint $table): void
+    {
+        $table->unsignedInteger('product_id')->primary();
+        $table->unsignedInteger('panel')->nullable();
+        $table->integer('qty')->nullable();
+        $table->string('status', 16);
+        $table->text('reason')->nullable();
+        $table->unsignedInteger('checked_at');
+        $table->unsignedInteger('changed_at')->nullable();
+        $table->unsignedInteger('ok_at')->nullable();
+        $table->integer('package_id')->nullable();
+        $table->string('package_status', 16)->nullable();
+        $table->integer('buffer')->nullable();
+        $table->integer('ipv4')->nullable();
+        $table->mediumText('groups')->nullable();
+        $table->text('locations')->nullable();
+        $table->text('flags')->nullable();
+    }
+
+    /**
+     * Brings the tables of any earlier version to this one, keeping their
+     * data (vfstock_upgrade). The first released schema kept every group's
+     * hypervisor rows in `mod_vfstock_state.breakdown`, once per product:
+     * they move to mod_vfstock_breakdowns, once per distinct breakdown.
+     */
+    public static function upgrade(): void
+    {
+        $schema = Capsule::schema();
+        if ($schema->hasTable(self::STATE) && $schema->hasColumn(self::STATE, 'breakdown')) {
+            $old = Capsule::table(self::STATE)->get()->all();
+            $schema->rename(self::STATE, self::STATE . '_v1');
+            self::create();
+            foreach ($old as $row) {
+                self::migrateState($row);
+            }
+            $schema->drop(self::STATE . '_v1');
+        }
+        self::create();
+    }
+
+    /** One first-schema state row into the current tables. */
+    private static function migrateState(object $row): void
+    {
+        $groups = json_decode((string) ($row->breakdown ?? ''), true);
+        $summaries = [];
+        foreach (is_array($groups) ? $groups : [] as $gid => $group) {
+            if (!is_array($group)) {
+                continue;
+            }
+            $hypervisors = is_array($group['hypervisors'] ?? null) ? $group['hypervisors'] : [];
+            unset($group['hypervisors']);
+            $key = 'v1:' . (int) $row->product_id . ':' . (int) $gid;
+            if ($hypervisors !== []) {
+                State::storeBreakdown($key, $hypervisors, (int) $row->checked_at);
+                $group['key'] = $key;
+            }
+            $summaries[(int) $gid] = $group;
+        }
+        Capsule::table(self::STATE)->insert([
+            'product_id' => (int) $row->product_id,
+            'qty' => $row->qty === null ? null : (int) $row->qty,
+            'status' => (string) $row->status,
+            'reason' => $row->reason,
+            'checked_at' => (int) $row->checked_at,
+            'ok_at' => in_array((string) $row->status, ['updated', 'unchanged'], true) ? (int) $row->checked_at : null,
+            'groups' => State::json($summaries),
+        ]);
     }
 
     /** Drops the addon's tables only; tblproducts.qty keeps its values. */
@@ -73,6 +163,6 @@ final class Schema
             }
         }
 
-        return true;
+        return !$schema->hasColumn(self::STATE, 'breakdown');
     }
 }
