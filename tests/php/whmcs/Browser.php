@@ -185,6 +185,35 @@ final class Browser
         $this->call('Input.dispatchMouseEvent', ['type' => 'mouseReleased', 'buttons' => 0] + $button + $at);
     }
 
+    /**
+     * Emulates a screen $width CSS pixels wide (a phone with $mobile: touch,
+     * the viewport meta honoured). Applies to the next loads too.
+     */
+    public function viewport(int $width, int $height, bool $mobile = false): void
+    {
+        $this->call('Emulation.setDeviceMetricsOverride', [
+            'width' => $width, 'height' => $height, 'deviceScaleFactor' => 1, 'mobile' => $mobile,
+        ]);
+    }
+
+    /** A PNG of the whole page (not only the viewport), written to $file. */
+    public function screenshot(string $file): void
+    {
+        $size = $this->evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]');
+        $width = max(1, (int) ($size[0] ?? 1));
+        $height = max(1, min(16000, (int) ($size[1] ?? 1)));
+        $shot = $this->call('Page.captureScreenshot', [
+            'format' => 'png',
+            'captureBeyondViewport' => true,
+            'clip' => ['x' => 0, 'y' => 0, 'width' => $width, 'height' => $height, 'scale' => 1],
+        ], 60.0);
+        $png = base64_decode((string) ($shot['data'] ?? ''), true);
+        if ($png === false || $png === '') {
+            throw new \RuntimeException('Page.captureScreenshot returned no image');
+        }
+        file_put_contents($file, $png);
+    }
+
     public function html(): string
     {
         return (string) $this->evaluate('document.documentElement.outerHTML');
@@ -277,8 +306,10 @@ final class Browser
                     $data .= $chunk;
                 }
                 $end = strpos($data, "\r\n\r\n");
-                if ($end !== false && preg_match('/^Content-Length:\s*(\d+)/mi', substr($data, 0, $end), $m) === 1
-                    && strlen($data) >= $end + 4 + (int) $m[1]) {
+                if (
+                    $end !== false && preg_match('/^Content-Length:\s*(\d+)/mi', substr($data, 0, $end), $m) === 1
+                    && strlen($data) >= $end + 4 + (int) $m[1]
+                ) {
                     return substr($data, $end + 4, (int) $m[1]);
                 }
             }
