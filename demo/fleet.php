@@ -1,82 +1,114 @@
 <?php
 
 /**
- * The demo's sample fleet, modelled on the case in the design notes: a
- * 3-hypervisor cluster whose packages keep their disks on **mountpoint
- * storage (type code 4)**. The pools carry ids unique per hypervisor
- * (23, 28, 30) that have nothing to do with the type code; hv3's default
- * mountpoint is a type-4 pool too, and hv2 has a second, disabled one.
+ * The demo's sample fleet, in the shapes VirtFusion's API v7 documents
+ * (tests/fixtures/virtfusion-v7/openapi-v7-group-resources.json): every
+ * cell with its `units`, `max`, `allocated`, `free` and `percent`; a
+ * `servers` cell (the hypervisor's maxServers, 0 = no limit); default
+ * mountpoints of storage type 0 and 1; per-hypervisor IPv4 free counts.
  *
- * Hypervisor entries start from bench/generate.php's realistic generator
- * (every field a real panel sends) and get the figures below.
+ * Modelled on the design notes' case: the packages keep their disks on
+ * **mountpoint storage (type code 4)**, in pools whose ids (23, 28, 30)
+ * have nothing to do with the type code.
+ *
+ * - group 1, London: three hypervisors drawing on one shared IPv4 pool
+ *   (each reports the same 100 free addresses). lon-hv2 is limited to 60
+ *   VPSes (maxServers) and its old SSD mountpoint is disabled; lon-hv3's
+ *   default mountpoint is type 1, not where these disks go.
+ * - group 2, Frankfurt: fra-hv1 nearly out of memory, with 9 free IPv4
+ *   addresses; fra-hv2 empty but without a free IPv4 address of its own
+ *   (no block bound to it yet), so it can place nothing; fra-hv3 still
+ *   being commissioned.
  *
  * Returns a vfsim scenario without its tokens: packages and groups.
  */
 
 declare(strict_types=1);
 
-use VfStock\Tests\Fleet;
+$gib = 1024;
 
-require_once dirname(__DIR__) . '/bench/generate.php';
-require_once dirname(__DIR__) . '/tests/php/Fleet.php';
-
-/** A resource cell as the panel reports it: max, allocated, free, percent. */
-$cell = static fn (int $max, int $free): array => [
+/** A resource cell as v7 reports it. */
+$cell = static fn (string $units, int $max, int $free): array => [
+    'units' => $units,
     'max' => $max,
     'allocated' => $max - $free,
     'free' => $free,
-    'percent' => $max > 0 ? intdiv(($max - $free) * 100, $max) : 0,
+    'percent' => $max > 0 ? round(($max - $free) * 100 / $max, 1) : null,
 ];
 
-/** A storage pool (GB). */
-$pool = static fn (int $id, string $name, int $type, int $max, int $free, bool $enabled = true): array => [
+/** The `servers` cell: maxServers ($max, 0 = no limit) and the VPSes on it. */
+$servers = static fn (int $max, int $allocated): array => [
+    'units' => '#',
+    'max' => $max,
+    'allocated' => $allocated,
+    'free' => $max - $allocated,
+    'percent' => $max > 0 ? round($allocated * 100 / $max, 1) : null,
+];
+
+/** A default mountpoint (localStorage), of storage type 0 or 1 as v7 reports them. */
+$local = static fn (int $type, int $max, int $free): array => [
+    'enabled' => 1,
+    'name' => 'Local (Default mountpoint)',
+    'storageType' => $type,
+] + $cell('GB', $max, $free);
+
+/** A mountpoint (otherStorage), GB. */
+$mount = static fn (int $id, string $name, int $max, int $free, int $enabled = 1): array => [
     'id' => $id,
     'name' => $name,
     'enabled' => $enabled,
-    'storageType' => $type,
     'path' => '/mnt/' . $name,
-] + $cell($max, $free);
+    'units' => 'GB',
+    'storageType' => 4,
+    'isDatastore' => false,
+] + $cell('GB', $max, $free);
 
-/** One hypervisor: memory MB, cores and pools, with $ipv4 free addresses in the group's pool. */
-$hypervisor = static function (
+/** One hypervisor: memory (MB), cores and storage as [max, free]; its own free IPv4 count. */
+$hypervisor = static fn (
     int $id,
-    int $group,
     string $name,
     array $memory,
     array $cpu,
-    array $local,
-    array $other,
-    int $ipv4
-) use ($cell): array {
-    $entry = Fleet::merge(vfstock_bench_hypervisor($id, $group), [
-        'hypervisor' => ['name' => $name, 'hostname' => $name, 'enabled' => true, 'commissioned' => 1,
-            'prohibit' => false],
-        'resources' => [
-            'memory' => $cell(...$memory),
-            'cpuCores' => $cell(...$cpu),
-            'localStorage' => $local,
-            'network' => ['total' => ['ipv4' => ['total' => 512, 'allocated' => 512 - $ipv4, 'free' => $ipv4]]],
-        ],
-    ]);
-    $entry['resources']['otherStorage'] = $other; // a list: replaced, not merged
-
-    return $entry;
-};
-
-$package = static fn (int $id, string $name, int $gib, int $cores, int $disk): array => [
-    'id' => $id,
-    'name' => $name,
-    'enabled' => true,
-    'memory' => $gib * 1024,
-    'cpuCores' => $cores,
-    'primaryStorage' => $disk,
-    'primaryStorageProfile' => 4, // a storage *type code*: mountpoint
-    'traffic' => 2000,
-    'primaryNetworkSpeedIn' => 1000,
-    'primaryNetworkSpeedOut' => 1000,
+    array $serversCell,
+    array $localStorage,
+    array $otherStorage,
+    int $ipv4,
+    bool $commissioned = true
+): array => [
+    'hypervisor' => ['id' => $id, 'name' => $name, 'enabled' => true, 'prohibit' => false, 'accept' => false,
+        'commissioned' => $commissioned],
+    'resources' => [
+        'servers' => $serversCell,
+        'memory' => $cell('MB', ...$memory),
+        'cpuCores' => $cell('#', ...$cpu),
+        'localStorage' => $localStorage,
+        'otherStorage' => $otherStorage,
+        'network' => ['total' => ['ipv4' => ['free' => $ipv4]]],
+    ],
 ];
 
-$gib = 1024;
+/** A package as GET /packages/{id} returns it under `data`. */
+$package = static fn (int $id, string $name, int $memoryGib, int $cores, int $disk): array => [
+    'id' => $id,
+    'name' => $name,
+    'description' => null,
+    'enabled' => true,
+    'memory' => $memoryGib * 1024,
+    'primaryStorage' => $disk,
+    'traffic' => 2000,
+    'cpuCores' => $cores,
+    'primaryNetworkSpeedIn' => 1000,
+    'primaryNetworkSpeedOut' => 1000,
+    'primaryDiskType' => 'inherit',
+    'backupPlanId' => 0,
+    'primaryStorageReadBytesSec' => null,
+    'primaryStorageWriteBytesSec' => null,
+    'primaryStorageReadIopsSec' => null,
+    'primaryStorageWriteIopsSec' => null,
+    'primaryStorageProfile' => 4, // a storage *type code*: mountpoint
+    'primaryNetworkProfile' => 0,
+    'created' => '2025-01-14T10:21:52.000000Z',
+];
 
 return [
     'packages' => [
@@ -91,27 +123,74 @@ return [
     ],
     'groups' => [
         1 => ['name' => 'London', 'hypervisors' => [
-            $hypervisor(1, 1, 'lon-hv1', [256 * $gib, 128 * $gib], [64, 52],
-                $pool(101, 'default', 0, 400, 350),
-                [$pool(23, 'nvme-mount', 4, 8000, 4800)], 400),
-            // Its old SSD mountpoint is disabled: skipped, it does not veto the NVMe one.
-            $hypervisor(2, 1, 'lon-hv2', [256 * $gib, 106 * $gib], [64, 43],
-                $pool(102, 'default', 0, 400, 380),
-                [$pool(28, 'nvme-mount', 4, 8000, 4300), $pool(29, 'ssd-mount', 4, 4000, 3900, false)], 400),
-            // Its default mountpoint is a type-4 pool too; both are nearly full.
-            $hypervisor(3, 1, 'lon-hv3', [256 * $gib, 116 * $gib], [64, 49],
-                $pool(103, 'default-mount', 4, 2000, 700),
-                [$pool(30, 'nvme-mount', 4, 8000, 1700)], 400),
+            $hypervisor(
+                1,
+                'lon-hv1',
+                [256 * $gib, 128 * $gib],
+                [64, 52],
+                $servers(0, 31),
+                $local(0, 400, 350),
+                [$mount(23, 'nvme-mount', 8000, 4800)],
+                100
+            ),
+            // Limited to 60 VPSes; its old SSD mountpoint is disabled: skipped, it does not veto the NVMe one.
+            $hypervisor(
+                2,
+                'lon-hv2',
+                [256 * $gib, 106 * $gib],
+                [64, 43],
+                $servers(60, 30),
+                $local(0, 400, 380),
+                [$mount(28, 'nvme-mount', 8000, 4300), $mount(29, 'ssd-mount', 4000, 3900, 0)],
+                100
+            ),
+            // Its default mountpoint is type 1: not a candidate for type-4 disks. Its NVMe pool is nearly full.
+            $hypervisor(
+                3,
+                'lon-hv3',
+                [256 * $gib, 116 * $gib],
+                [64, 49],
+                $servers(0, 27),
+                $local(1, 2000, 700),
+                [$mount(30, 'nvme-mount', 8000, 1700)],
+                100
+            ),
         ]],
         2 => ['name' => 'Frankfurt', 'hypervisors' => [
-            // Room for many, but the location's IPv4 pool is nearly used up.
-            $hypervisor(4, 2, 'fra-hv1', [256 * $gib, 200 * $gib], [64, 60],
-                $pool(104, 'default', 0, 400, 400),
-                [$pool(41, 'nvme-mount', 4, 8000, 7000)], 9),
+            // Nearly out of memory: 32 GiB free, of which the 10 % buffer keeps 25.6.
+            $hypervisor(
+                4,
+                'fra-hv1',
+                [256 * $gib, 32 * $gib],
+                [64, 40],
+                $servers(0, 58),
+                $local(1, 400, 300),
+                [$mount(41, 'nvme-mount', 8000, 7000)],
+                9
+            ),
+            // Empty, but no IPv4 block is bound to it yet: no VPS can get an address there.
+            $hypervisor(
+                5,
+                'fra-hv2',
+                [256 * $gib, 256 * $gib],
+                [64, 64],
+                $servers(0, 0),
+                $local(0, 400, 400),
+                [$mount(42, 'nvme-mount', 8000, 8000)],
+                0
+            ),
             // Still being commissioned: not counted.
-            Fleet::merge($hypervisor(5, 2, 'fra-hv2', [256 * $gib, 256 * $gib], [64, 64],
-                $pool(105, 'default', 0, 400, 400),
-                [$pool(42, 'nvme-mount', 4, 8000, 8000)], 9), ['hypervisor' => ['commissioned' => 0]]),
+            $hypervisor(
+                6,
+                'fra-hv3',
+                [256 * $gib, 256 * $gib],
+                [64, 64],
+                $servers(0, 0),
+                $local(0, 400, 400),
+                [$mount(43, 'nvme-mount', 8000, 8000)],
+                256,
+                false
+            ),
         ]],
     ],
 ];

@@ -2,12 +2,12 @@
 
 declare(strict_types=1);
 
-namespace WHMCS\Module\Addon\VfStock;
+namespace WHMCS\Module\Addon\VfStock\Cli;
 
 /**
  * A failure of the command-line tool that ends it with an exit code
- * (Cli::USAGE, Cli::NO_EXTENSION, Cli::NO_DATABASE, …) and a message for
- * the operator.
+ * (Application::USAGE, Application::NO_EXTENSION, Application::NO_DATABASE,
+ * …) and a message for the operator.
  */
 final class CliError extends \RuntimeException
 {

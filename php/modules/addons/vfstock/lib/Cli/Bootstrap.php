@@ -2,9 +2,10 @@
 
 declare(strict_types=1);
 
-namespace WHMCS\Module\Addon\VfStock;
+namespace WHMCS\Module\Addon\VfStock\Cli;
 
 use WHMCS\Database\Capsule;
+use WHMCS\Module\Addon\VfStock\Log;
 
 /**
  * How the command-line tool reaches WHMCS's database, in one of three ways:
@@ -16,11 +17,15 @@ use WHMCS\Database\Capsule;
  *   read and Capsule is connected here (MySQL/MariaDB). Without WHMCS's
  *   decrypt() the server's API token cannot be read, so only the commands
  *   that do not ask the panel work;
- * - `--db sqlite:FILE`: a SQLite WHMCS database such as the demo's; in a
- *   source checkout the WHMCS stand-ins of tests/php/whmcs/ supply decrypt()
- *   and logModuleCall().
+ * - `--db sqlite:FILE`: a SQLite WHMCS database such as the demo's.
  *
- * Every failure is a CliError with exit code Cli::NO_DATABASE.
+ * Whatever WHMCS would provide and is not there (decrypt(), logModuleCall()
+ * for a SQLite database) comes from a PHP file given from outside:
+ * `--bootstrap FILE`, or the VFSTOCK_BOOTSTRAP environment variable. The
+ * demo and the tests pass their WHMCS stand-ins that way; the addon itself
+ * never looks for them.
+ *
+ * Every failure is a CliError with exit code Application::NO_DATABASE.
  */
 final class Bootstrap
 {
@@ -28,8 +33,8 @@ final class Bootstrap
     public const CONFIGURATION = 'configuration.php';
     public const SQLITE = 'sqlite';
 
-    /** Where the WHMCS stand-ins are, from the addon folder of a source checkout. */
-    private const STANDINS = '/tests/php/whmcs/bootstrap.php';
+    /** The environment variable naming a PHP file to require first, like --bootstrap. */
+    public const ENV = 'VFSTOCK_BOOTSTRAP';
 
     /** @var list<string> secrets read from the configuration, masked in every output */
     private array $secrets = [];
@@ -37,33 +42,41 @@ final class Bootstrap
     private function __construct(
         public readonly string $mode,
         public readonly string $path,
-        private readonly string $addonDir,
+        private readonly ?string $bootstrap,
     ) {
     }
 
     /**
      * Decides how to reach WHMCS: `--db` wins, then `--whmcs DIR`, then the
      * WHMCS root four levels up from the addon's bin/ folder
-     * (`{root}/modules/addons/vfstock/bin`).
+     * (`{root}/modules/addons/vfstock/bin`). $bootstrap is a PHP file to
+     * require before anything else (--bootstrap, else VFSTOCK_BOOTSTRAP;
+     * $source says which, for messages).
      */
-    public static function locate(?string $whmcs, ?string $db, string $addonDir): self
-    {
+    public static function locate(
+        ?string $whmcs,
+        ?string $db,
+        string $addonDir,
+        ?string $bootstrap = null,
+        string $source = '--bootstrap'
+    ): self {
+        $bootstrap = $bootstrap === null || trim($bootstrap) === '' ? null : self::bootstrapFile($bootstrap, $source);
         if ($db !== null) {
             if (preg_match('/^sqlite:(.+)$/s', $db, $m) !== 1) {
                 throw new CliError(
                     "--db {$db}: only SQLite databases are supported (--db sqlite:/path/to/file.sqlite)",
-                    Cli::USAGE
+                    Application::USAGE
                 );
             }
             $file = $m[1];
             if (!is_file($file)) {
-                throw new CliError("cannot open the SQLite database {$file}: no such file", Cli::NO_DATABASE);
+                throw new CliError("cannot open the SQLite database {$file}: no such file", Application::NO_DATABASE);
             }
             if (!is_readable($file)) {
-                throw new CliError("cannot open the SQLite database {$file}: not readable", Cli::NO_DATABASE);
+                throw new CliError("cannot open the SQLite database {$file}: not readable", Application::NO_DATABASE);
             }
 
-            return new self(self::SQLITE, (string) realpath($file), $addonDir);
+            return new self(self::SQLITE, (string) realpath($file), $bootstrap);
         }
 
         $explicit = $whmcs !== null;
@@ -71,50 +84,72 @@ final class Bootstrap
         $hint = $explicit ? '' : ' (the WHMCS root is looked for four levels up from the addon\'s bin/ folder;'
             . ' pass --whmcs DIR, or --db sqlite:FILE for the demo database)';
         if (!is_dir($root)) {
-            throw new CliError("cannot read the WHMCS configuration: {$root} is not a folder{$hint}", Cli::NO_DATABASE);
+            throw new CliError(
+                "cannot read the WHMCS configuration: {$root} is not a folder{$hint}",
+                Application::NO_DATABASE
+            );
         }
         $root = (string) realpath($root);
         if (is_file($root . '/' . self::INIT)) {
-            return new self(self::INIT, $root, $addonDir);
+            return new self(self::INIT, $root, $bootstrap);
         }
         $configuration = $root . '/' . self::CONFIGURATION;
         if (!is_file($configuration)) {
             throw new CliError(
                 "cannot read the WHMCS configuration: no init.php or configuration.php in {$root}{$hint}",
-                Cli::NO_DATABASE
+                Application::NO_DATABASE
             );
         }
         if (!is_readable($configuration)) {
             throw new CliError(
                 "cannot read the WHMCS configuration: {$configuration} is not readable by this user"
                 . ' (run vfstock as the user WHMCS runs as)',
-                Cli::NO_DATABASE
+                Application::NO_DATABASE
             );
         }
 
-        return new self(self::CONFIGURATION, $root, $addonDir);
+        return new self(self::CONFIGURATION, $root, $bootstrap);
     }
 
     /**
-     * PHP files to require in the global scope before connect(): WHMCS's
-     * init.php, or the WHMCS stand-ins for a SQLite database in a source
-     * checkout.
+     * PHP files to require in the global scope before connect(): the
+     * bootstrap file given from outside, then WHMCS's init.php.
      *
      * @return list<string>
      */
     public function files(): array
     {
+        $files = $this->bootstrap === null ? [] : [$this->bootstrap];
         if ($this->mode === self::INIT) {
-            return [$this->path . '/' . self::INIT];
-        }
-        if ($this->mode === self::SQLITE && !function_exists('decrypt')) {
-            $standins = dirname($this->addonDir, 4) . self::STANDINS;
-            if (is_file($standins)) {
-                return [$standins];
-            }
+            $files[] = $this->path . '/' . self::INIT;
         }
 
-        return [];
+        return $files;
+    }
+
+    /** The bootstrap file given from outside, if any. */
+    public function bootstrap(): ?string
+    {
+        return $this->bootstrap;
+    }
+
+    /** A bootstrap file that can be required, by its real path. */
+    private static function bootstrapFile(string $file, string $source): string
+    {
+        if (!is_file($file)) {
+            throw new CliError(
+                "cannot load the bootstrap file {$file} ({$source}): no such file",
+                Application::NO_DATABASE
+            );
+        }
+        if (!is_readable($file)) {
+            throw new CliError(
+                "cannot load the bootstrap file {$file} ({$source}): not readable",
+                Application::NO_DATABASE
+            );
+        }
+
+        return (string) realpath($file);
     }
 
     /** Connects Capsule (unless init.php did) and checks that this is a WHMCS database. */
@@ -129,7 +164,7 @@ final class Bootstrap
             } elseif (!class_exists(Capsule::class)) {
                 throw new CliError(
                     "{$this->path}/init.php did not provide WHMCS's database (WHMCS\\Database\\Capsule)",
-                    Cli::NO_DATABASE
+                    Application::NO_DATABASE
                 );
             }
             Capsule::connection()->getPdo();
@@ -139,13 +174,13 @@ final class Bootstrap
         } catch (\Throwable $e) {
             throw new CliError(
                 'cannot connect to the WHMCS database (' . $this->describe() . '): ' . $this->redact($e->getMessage()),
-                Cli::NO_DATABASE
+                Application::NO_DATABASE
             );
         }
         if (!$whmcs) {
             throw new CliError(
                 'this is not a WHMCS database (' . $this->describe() . '): it has no tblproducts table',
-                Cli::NO_DATABASE
+                Application::NO_DATABASE
             );
         }
     }
@@ -192,7 +227,10 @@ final class Bootstrap
         try {
             $vars = $read($file);
         } catch (\Throwable $e) {
-            throw new CliError("cannot read the WHMCS configuration {$file}: " . $e->getMessage(), Cli::NO_DATABASE);
+            throw new CliError(
+                "cannot read the WHMCS configuration {$file}: " . $e->getMessage(),
+                Application::NO_DATABASE
+            );
         }
         $text = static fn (string $key): string => is_scalar($vars[$key] ?? null) ? trim((string) $vars[$key]) : '';
         $password = is_scalar($vars['db_password'] ?? null) ? (string) $vars['db_password'] : '';
@@ -203,7 +241,7 @@ final class Bootstrap
         if ($missing !== []) {
             throw new CliError(
                 "cannot read the WHMCS configuration {$file}: \$" . implode(', $', $missing) . ' not set',
-                Cli::NO_DATABASE
+                Application::NO_DATABASE
             );
         }
         $port = $text('db_port');
@@ -238,7 +276,7 @@ final class Bootstrap
             throw new CliError(
                 "Laravel's database component (illuminate/database) was not found: WHMCS ships it in vendor/;"
                 . ' on Debian install php-illuminate-database',
-                Cli::NO_DATABASE
+                Application::NO_DATABASE
             );
         }
         if (!class_exists(Capsule::class)) {

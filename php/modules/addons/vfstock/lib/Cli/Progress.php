@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace WHMCS\Module\Addon\VfStock;
+namespace WHMCS\Module\Addon\VfStock\Cli;
 
 /**
  * A spinner with the elapsed time on a terminal's stderr while one long
@@ -43,8 +43,10 @@ final class Progress
     public static function start(string $label, $stream): self
     {
         $progress = new self();
-        if (!is_resource($stream) || !function_exists('stream_isatty') || !@stream_isatty($stream)
-            || !function_exists('proc_open')) {
+        if (
+            !is_resource($stream) || !function_exists('stream_isatty') || !@stream_isatty($stream)
+            || !function_exists('proc_open')
+        ) {
             return $progress;
         }
         $pipes = [];

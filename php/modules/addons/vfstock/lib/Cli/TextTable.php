@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace WHMCS\Module\Addon\VfStock;
+namespace WHMCS\Module\Addon\VfStock\Cli;
 
 /**
  * A plain-text table for terminals: columns padded to their widest cell,
