@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs what vfstock needs on a Debian machine, idempotently: only the
+# Installs what vfstock's developers and CI need on a Debian machine (build
+# and test tools; `make install` never runs it), idempotently: only the
 # packages that are missing, and apt-get update only when something is.
+# mmdebstrap makes the Debian 13 root of the PHP 8.4 tests; binutils (objdump),
+# python3-venv (cargo-zigbuild, ziglang), zip and unzip serve `make dist`.
 set -euo pipefail
 
 packages=(
@@ -8,7 +11,8 @@ packages=(
   libclang-dev clang pkg-config
   phpunit php-illuminate-database
   mariadb-server mariadb-client
-  chromium valgrind
+  chromium valgrind libjs-bootstrap libjs-jquery
+  mmdebstrap binutils python3-venv zip unzip
 )
 
 missing=()
