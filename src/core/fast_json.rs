@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use super::fit::Quota;
-use super::hypervisor::{Hypervisor, PoolName, Skip, Slots, StoragePool};
+use super::hypervisor::{eligibility, Hypervisor, PoolName, Skip, Slots, StoragePool};
 use super::input::{list_index_bytes, List, Num, ResourcesPage};
 use super::value::{parse_numeric, str_flag};
 
@@ -562,29 +562,11 @@ impl<'a> P<'a> {
         })?;
         let (id, name) = info.as_ref().map_or((0, None), |h| (h.id, h.name.clone()));
         let name = name.unwrap_or_else(empty_name);
-        let skipped = |skip| Hypervisor {
-            id,
-            name: Arc::clone(&name),
-            eligible: Err(skip),
-            memory: None,
-            cpu: None,
-            pools: Vec::new(),
-            slots: Slots::Unreported,
-            ipv4_free: None,
-        };
+        let skipped = |skip| Hypervisor::skipped(id, Arc::clone(&name), skip);
         let (Some(h), Some(r)) = (info, res) else {
             return Ok(skipped(Skip::Malformed));
         };
-        let skip = if !h.enabled {
-            Some(Skip::Disabled)
-        } else if !h.commissioned {
-            Some(Skip::NotCommissioned)
-        } else if h.prohibit {
-            Some(Skip::Prohibited)
-        } else {
-            None
-        };
-        if let Some(skip) = skip {
+        if let Err(skip) = eligibility(h.enabled, h.commissioned, h.prohibit) {
             return Ok(skipped(skip));
         }
         let other: &[Option<PoolData>] = if r.other { &self.other } else { &[] };

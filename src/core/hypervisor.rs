@@ -94,6 +94,20 @@ pub enum Slots {
     Cell(Option<Quota>),
 }
 
+/// Who counts: enabled, commissioned and not prohibited; else the first
+/// reason, in that order.
+pub fn eligibility(enabled: bool, commissioned: bool, prohibit: bool) -> Result<(), Skip> {
+    if !enabled {
+        Err(Skip::Disabled)
+    } else if !commissioned {
+        Err(Skip::NotCommissioned)
+    } else if prohibit {
+        Err(Skip::Prohibited)
+    } else {
+        Ok(())
+    }
+}
+
 /// One hypervisor of a group, as the core keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hypervisor {
@@ -160,15 +174,7 @@ impl Hypervisor {
         let (Some(hv), Some(res)) = (info, entry.resources.into_inner()) else {
             return Hypervisor::skipped(id, name, Skip::Malformed);
         };
-        let eligible = if !hv.enabled.0 {
-            Err(Skip::Disabled)
-        } else if !hv.commissioned.0 {
-            Err(Skip::NotCommissioned)
-        } else if hv.prohibit.0 {
-            Err(Skip::Prohibited)
-        } else {
-            Ok(())
-        };
+        let eligible = eligibility(hv.enabled.0, hv.commissioned.0, hv.prohibit.0);
         if let Err(skip) = eligible {
             return Hypervisor::skipped(id, name, skip);
         }
@@ -202,7 +208,8 @@ impl Hypervisor {
         }
     }
 
-    fn skipped(id: i64, name: Arc<str>, skip: Skip) -> Hypervisor {
+    /// A hypervisor that contributes nothing, and why.
+    pub fn skipped(id: i64, name: Arc<str>, skip: Skip) -> Hypervisor {
         Hypervisor {
             id,
             name,

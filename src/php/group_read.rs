@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::zval_de::{deref, ZvalDe};
 use crate::core::fit::Quota;
-use crate::core::hypervisor::{Hypervisor, PoolName, Skip, Slots, StoragePool};
+use crate::core::hypervisor::{eligibility, Hypervisor, PoolName, Skip, Slots, StoragePool};
 use crate::core::input::{self, DocError, Flag, List, Num, ResourcesPage, SharedText};
 
 /// `HASH_FLAG_PACKED`: the array's keys are 0, 1, 2, … positions.
@@ -223,16 +223,7 @@ fn quota(k: &Keys, t: &ZendHashTable) -> Quota {
 
 /// One element of the `data` list, as `Hypervisor::deserialize` reads it.
 fn entry(k: &Keys, names: &mut Names, zv: &Zval) -> Result<Hypervisor, Odd> {
-    let skipped = |id, name, skip| Hypervisor {
-        id,
-        name,
-        eligible: Err(skip),
-        memory: None,
-        cpu: None,
-        pools: Vec::new(),
-        slots: Slots::Unreported,
-        ipv4_free: None,
-    };
+    let skipped = Hypervisor::skipped;
     let entry = match object(zv)? {
         Shape::Object(t) => Some(t),
         Shape::NotObject => None,
@@ -246,16 +237,12 @@ fn entry(k: &Keys, names: &mut Names, zv: &Zval) -> Result<Hypervisor, Odd> {
     let (Some(hv), Some(res)) = (hv, res) else {
         return Ok(skipped(id, name, Skip::Malformed));
     };
-    let skip = if !flag(field(hv, k.enabled)) {
-        Some(Skip::Disabled)
-    } else if !flag(field(hv, k.commissioned)) {
-        Some(Skip::NotCommissioned)
-    } else if flag(field(hv, k.prohibit)) {
-        Some(Skip::Prohibited)
-    } else {
-        None
-    };
-    if let Some(skip) = skip {
+    let eligible = eligibility(
+        flag(field(hv, k.enabled)),
+        flag(field(hv, k.commissioned)),
+        flag(field(hv, k.prohibit)),
+    );
+    if let Err(skip) = eligible {
         return Ok(skipped(id, name, skip));
     }
 

@@ -155,17 +155,8 @@ pub fn pool_of(v: &Zval, key: &str) -> PhpResult<Ipv4Pool> {
         })
 }
 
-const FOOTPRINT_KEYS: [&str; 8] = [
-    "package",
-    "group",
-    "count",
-    "memory",
-    "cpuCores",
-    "primaryStorage",
-    "ipv4",
-    "buffer",
-];
-const FOOTPRINT_KEYS_WITH_KEY: [&str; 9] = [
+/// A footprint's keys; an item may also carry a `key` (the last one).
+const FOOTPRINT_KEYS: [&str; 9] = [
     "package",
     "group",
     "count",
@@ -193,11 +184,7 @@ fn footprints(
                 type_name(v)
             ))
         })?;
-        let known: &[&str] = if with_key {
-            &FOOTPRINT_KEYS_WITH_KEY
-        } else {
-            &FOOTPRINT_KEYS
-        };
+        let known = &FOOTPRINT_KEYS[..if with_key { 9 } else { 8 }];
         if let Some(k) = unknown_key(table, known) {
             return Err(invalid_argument(format!(
                 "{at}: unknown key {k} (known: {})",
