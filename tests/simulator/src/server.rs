@@ -10,7 +10,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Read timeout on every socket: how quickly a blocked reader notices a stop.
 const POLL: Duration = Duration::from_millis(100);
@@ -504,6 +504,9 @@ enum Outcome {
 }
 
 fn api(shared: &Shared, conn: &mut Conn, req: &Request, reused: bool) -> Next {
+    // Latency counts from the request's arrival, as a panel's does: the
+    // time spent building the answer is part of it, not added to it.
+    let arrived = Instant::now();
     let (route, id) = classify(req);
     let page = matches!(route, Route::Resources | Route::Groups)
         .then(|| positive_param(req, "page").unwrap_or(1));
@@ -582,7 +585,8 @@ fn api(shared: &Shared, conn: &mut Conn, req: &Request, reused: bool) -> Next {
         log.push_back(entry);
     }
 
-    if !shared.sleep(Duration::from_millis(wait)) {
+    let wait = Duration::from_millis(wait).saturating_sub(arrived.elapsed());
+    if !shared.sleep(wait) {
         return Next::Abort;
     }
     let keep = |r: io::Result<()>| match r {
