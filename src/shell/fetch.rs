@@ -91,36 +91,23 @@ pub fn fetch_all(
     deadline: &Deadline,
 ) -> Fetched {
     let mut out = Fetched::default();
-    let mut seen_api = false;
     let mut jobs = Vec::new();
-    let mut seen = HashSet::new();
-    for &id in package_ids {
-        if !seen.insert(id) {
-            continue;
-        }
-        match lookup(&PACKAGES, api, id, s.package_ttl, s) {
-            Some(read) => {
-                seen_api |= matches!(read, Read::Found(_));
-                out.cost.cache_hits += 1;
-                out.packages.insert(id, read);
-            }
-            None => jobs.push(Job::Package(id)),
-        }
-    }
-    seen.clear();
-    for &id in group_ids {
-        if !seen.insert(id) {
-            continue;
-        }
-        match lookup(&GROUPS, api, id, s.group_ttl, s) {
-            Some(read) => {
-                seen_api |= matches!(read, Read::Found(_));
-                out.cost.cache_hits += 1;
-                out.groups.insert(id, read);
-            }
-            None => jobs.push(Job::Group(id)),
-        }
-    }
+    let mut seen_api = cached_first(
+        &PACKAGES,
+        (api, s, s.package_ttl),
+        package_ids,
+        &mut out.packages,
+        &mut out.cost,
+        |id| jobs.push(Job::Package(id)),
+    );
+    seen_api |= cached_first(
+        &GROUPS,
+        (api, s, s.group_ttl),
+        group_ids,
+        &mut out.groups,
+        &mut out.cost,
+        |id| jobs.push(Job::Group(id)),
+    );
     if jobs.is_empty() {
         return out;
     }
@@ -260,6 +247,34 @@ fn unconfirm<T>(reads: &mut [(i64, Read<T>)], what: &str, why: &str) {
 }
 
 /// A fresh cached answer, counted as a hit (or the miss counted).
+/// Answers each distinct id of `ids` from `cache` where it can, and hands
+/// the others to `ask`; whether a cached answer shows the API at this URL.
+fn cached_first<V: Clone>(
+    cache: &Cache<V>,
+    (api, s, found_ttl): (&Api, &Settings, Duration),
+    ids: &[i64],
+    answers: &mut HashMap<i64, Read<V>>,
+    cost: &mut Cost,
+    mut ask: impl FnMut(i64),
+) -> bool {
+    let mut seen_api = false;
+    let mut seen = HashSet::new();
+    for &id in ids {
+        if !seen.insert(id) {
+            continue;
+        }
+        match lookup(cache, api, id, found_ttl, s) {
+            Some(read) => {
+                seen_api |= matches!(read, Read::Found(_));
+                cost.cache_hits += 1;
+                answers.insert(id, read);
+            }
+            None => ask(id),
+        }
+    }
+    seen_api
+}
+
 fn lookup<V: Clone>(
     cache: &Cache<V>,
     api: &Api,
