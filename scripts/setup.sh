@@ -3,7 +3,8 @@
 # and test tools; `make install` never runs it), idempotently: only the
 # packages that are missing, and apt-get update only when something is.
 # mmdebstrap makes the Debian 13 root of the PHP 8.4 tests; binutils (objdump),
-# python3-venv (cargo-zigbuild, ziglang), zip and unzip serve `make dist`.
+# python3-venv (cargo-zigbuild, ziglang), zip and unzip serve `make dist`;
+# strace lets `make bench` count the threads a warm cart refresh starts.
 set -euo pipefail
 
 packages=(
@@ -12,7 +13,7 @@ packages=(
   phpunit php-illuminate-database
   mariadb-server mariadb-client
   chromium valgrind libjs-bootstrap libjs-jquery
-  mmdebstrap binutils python3-venv zip unzip
+  mmdebstrap binutils python3-venv zip unzip strace
 )
 
 missing=()

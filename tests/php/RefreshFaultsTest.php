@@ -142,6 +142,48 @@ final class RefreshFaultsTest extends TestCase
     // leases
     // ------------------------------------------------------------------
 
+    /**
+     * A new user's first try: the panel's address without `/api/v1`, where
+     * every path is the web server's HTML 404. It once wrote qty 0 on every
+     * product; nothing may be written, and the reason must point at the URL.
+     */
+    public function testABaseUrlThatIsNotTheApiLeavesEveryProductUntouched(): void
+    {
+        $origin = substr(self::sim()->url(), 0, -strlen('/api/v1'));
+        $this->assertNothingWrittenAndTheUrlBlamed(
+            ['url' => $origin, 'token' => self::TOKEN, 'timeout' => 2],
+            "is the URL the panel's API"
+        );
+        // Some other JSON application at that address: its 404s are JSON,
+        // but /connect is not the VirtFusion API either.
+        self::sim()->faults([['route' => 'any', 'action' => ['status' => 404, 'body' => '{"message":"Not Found"}']]]);
+        self::sim()->clearRequests();
+        $this->assertNothingWrittenAndTheUrlBlamed(self::sim()->url(), 'the URL looks wrong');
+        $connects = array_filter(self::sim()->requests(),
+            static fn (array $r): bool => str_ends_with((string) $r['path'], '/connect'));
+        self::assertCount(1, $connects, '/connect is asked once per run');
+        // The same panel at its API's address is read.
+        self::sim()->clearFaults();
+        $result = vf_stock_refresh($this->request());
+        self::assertSame('updated', $result['products'][1]['status']);
+        self::assertSame(16, $result['products'][1]['qty']);
+    }
+
+    /** @param array<string, mixed>|string $api an `api` array, or just its URL */
+    private function assertNothingWrittenAndTheUrlBlamed(array|string $api, string $said): void
+    {
+        $api = is_string($api) ? ['url' => $api, 'token' => self::TOKEN, 'timeout' => 2] : $api;
+        vf_stock_forget();
+        $this->writes = [];
+        $result = vf_stock_refresh($this->request([], ['api' => $api]));
+        self::assertSame([], $this->writes, $said);
+        foreach ([1, 2, 3] as $pid) {
+            self::assertSame('untouched', $result['products'][$pid]['status'], "product {$pid}");
+            self::assertNull($result['products'][$pid]['qty'], "product {$pid}");
+            self::assertStringContainsString($said, (string) $result['products'][$pid]['reason']);
+        }
+    }
+
     public function testLeaseTakenThroughDbClaimRuns(): void
     {
         $claims = [];
