@@ -136,7 +136,7 @@ final class Simulator
         $this->control('DELETE', '/faults');
     }
 
-    /** Latency added to every API response. */
+    /** How long every API response takes, from its request's arrival. */
     public function latency(int $ms): void
     {
         $this->control('PUT', '/latency', ['ms' => $ms]);

@@ -32,7 +32,8 @@ use server::Shared;
 pub struct Options {
     /// TCP port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
-    /// Latency added to every API (not control) response.
+    /// How long every API (not control) response takes, counted from the
+    /// request's arrival (building the answer is part of it).
     pub latency_ms: u64,
     /// Serve HTTPS with a throwaway CA.
     pub tls: bool,
@@ -158,7 +159,7 @@ impl Simulator {
             .expect("empty list is valid");
     }
 
-    /// Sets the latency added to every API response.
+    /// Sets how long every API response takes (from the request's arrival).
     pub fn set_latency_ms(&self, ms: u64) {
         self.shared.set_latency_ms(ms);
     }

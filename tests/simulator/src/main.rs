@@ -14,7 +14,7 @@ const USAGE: &str = "usage: vfsim [--scenario FILE] [--port N] [--latency-ms N] 
              [--max-seconds N] [--ignore-stdin]
   --scenario FILE   fleet to serve (JSON); default: empty fleet, token test-token
   --port N          port on 127.0.0.1 (default 0: a free port)
-  --latency-ms N    latency added to every API response (default 0)
+  --latency-ms N    every API response takes N ms from its request (default 0)
   --tls DIR         serve HTTPS; writes the throwaway CA to DIR/ca.pem
   --max-seconds N   exit after N seconds whatever happens (default 3600)
   --ignore-stdin    do not exit on stdin EOF (for a shell running it in the background)
