@@ -83,7 +83,7 @@ final class HostileCallerTest extends TestCase
      */
     public function testCallbacksThatFreeReshapeOrReenterRunCleanlyUnderValgrind(string $inWrite): void
     {
-        if (!is_executable('/usr/bin/valgrind')) {
+        if (!Valgrind::available()) {
             self::markTestSkipped('valgrind is not installed (make setup installs it)');
         }
         $script = <<<PHP
@@ -106,42 +106,14 @@ final class HostileCallerTest extends TestCase
 \$result = vf_stock_refresh(\$GLOBALS['request']);
 foreach (\$result['products'] as \$id => \$line) { echo "result \$id {\$line['status']} {\$line['qty']}\\n"; }
 PHP;
-        [$code, $stdout, $report] = self::valgrind($script, [self::sim()->url(), self::TOKEN]);
+        [$code, $stdout, $report] = Valgrind::run($script, [self::sim()->url(), self::TOKEN]);
 
         self::assertSame(0, $code, $stdout . $report);
         self::assertStringContainsString('write 1 ', $stdout);
         self::assertStringContainsString('write 2 ', $stdout, 'the run went on after the callback');
         self::assertMatchesRegularExpression('/result 2 updated \d+/', $stdout);
         self::assertMatchesRegularExpression('/ERROR SUMMARY: 0 errors/', $report, 'no invalid read or write');
-        self::assertSame([], self::ourDefiniteLosses($report));
-    }
-
-    /** @return array{int, string, string} exit code, stdout, valgrind's report */
-    private static function valgrind(string $script, array $args): array
-    {
-        $file = tempnam(sys_get_temp_dir(), 'vfstock-hostile-') . '.php';
-        file_put_contents($file, $script);
-        $so = dirname(__DIR__, 2) . '/target/release/libvfstock.so';
-        $command = array_merge(['/usr/bin/valgrind', '--leak-check=full', '--errors-for-leak-kinds=none',
-            '--num-callers=40', PHP_BINARY, '-n', '-d', "extension={$so}", $file], $args);
-        $env = ['USE_ZEND_ALLOC' => '0', 'ZEND_DONT_UNLOAD_MODULES' => '1', 'PATH' => (string) getenv('PATH')];
-        [$code, $stdout, $stderr] = self::spawnChild($command, $env);
-        unlink($file);
-
-        return [$code, $stdout, $stderr];
-    }
-
-    /** @return list<string> "definitely lost" records allocated through the extension */
-    private static function ourDefiniteLosses(string $report): array
-    {
-        $ours = [];
-        foreach (preg_split('/^==\d+== $/m', $report) ?: [] as $record) {
-            if (str_contains($record, 'definitely lost in loss record') && str_contains($record, 'libvfstock')) {
-                $ours[] = trim($record);
-            }
-        }
-
-        return $ours;
+        self::assertSame([], Valgrind::ourDefiniteLosses($report));
     }
 
     /**

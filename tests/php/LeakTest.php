@@ -40,52 +40,15 @@ final class LeakTest extends TestCase
     /** @dataProvider endings */
     public function testACallbackEndingTheScriptLeaksNothingOfOurs(string $mode, int $exitCode): void
     {
-        if (!is_executable('/usr/bin/valgrind')) {
+        if (!Valgrind::available()) {
             self::markTestSkipped('valgrind is not installed (make setup installs it)');
         }
-        $script = tempnam(sys_get_temp_dir(), 'vfstock-leak-') . '.php';
-        file_put_contents($script, self::child());
-        $so = dirname(__DIR__, 2) . '/target/release/libvfstock.so';
-        $command = [
-            '/usr/bin/valgrind', '--leak-check=full', '--errors-for-leak-kinds=none', '--num-callers=40',
-            PHP_BINARY, '-n', '-d', "extension={$so}", $script, self::sim()->url(), self::TOKEN, $mode,
-        ];
-        $env = ['USE_ZEND_ALLOC' => '0', 'ZEND_DONT_UNLOAD_MODULES' => '1', 'PATH' => (string) getenv('PATH')];
-        // valgrind's report goes to a file: read from a pipe after stdout,
-        // a report over the pipe's 64 KiB blocked the child for ever.
-        $reportFile = $script . '.valgrind';
-        $process = proc_open($command, [1 => ['pipe', 'w'], 2 => ['file', $reportFile, 'w']], $pipes, null, $env);
-        self::assertIsResource($process);
-        $stdout = (string) stream_get_contents($pipes[1]);
-        fclose($pipes[1]);
-        $code = proc_close($process);
-        $report = (string) file_get_contents($reportFile);
-        unlink($reportFile);
-        unlink($script);
+        [$code, $stdout, $report] = Valgrind::run(self::child(), [self::sim()->url(), self::TOKEN, $mode]);
 
         self::assertSame($exitCode, $code, $stdout . $report);
         self::assertStringContainsString("wrote 1\n", $stdout, 'the first product was written before the end');
         self::assertMatchesRegularExpression('/ERROR SUMMARY: 0 errors/', $report, 'no invalid read or write');
-        self::assertSame([], self::ourDefiniteLosses($report), 'no definitely lost block was allocated by vfstock');
-    }
-
-    /**
-     * The loss records valgrind calls "definitely lost" whose allocation
-     * stack passes through the extension. PHP itself leaks the compiled
-     * script on a fatal error; that is not ours.
-     *
-     * @return list<string>
-     */
-    private static function ourDefiniteLosses(string $report): array
-    {
-        $ours = [];
-        foreach (preg_split('/^==\d+== $/m', $report) ?: [] as $record) {
-            if (str_contains($record, 'definitely lost in loss record') && str_contains($record, 'libvfstock')) {
-                $ours[] = trim($record);
-            }
-        }
-
-        return $ours;
+        self::assertSame([], Valgrind::ourDefiniteLosses($report), 'no definitely lost block was allocated by vfstock');
     }
 
     private static function child(): string

@@ -15,3 +15,4 @@ if (!function_exists('vf_capacity_for')) {
 require_once __DIR__ . '/Simulator.php';
 require_once __DIR__ . '/SharedSimulator.php';
 require_once __DIR__ . '/Fleet.php';
+require_once __DIR__ . '/Valgrind.php';

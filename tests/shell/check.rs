@@ -5,8 +5,7 @@
 //! Ids 92xx; the tests hold `cache_lock()`.
 
 use serde_json::{json, Value};
-use vfstock::core::fit::Buffer;
-use vfstock::core::group::{Ipv4Need, Ipv4Pool};
+use vfstock::core::group::Ipv4Pool;
 use vfstock::core::placement::Footprint;
 use vfstock::shell::check::{check, ItemStatus, Outcome, Request};
 use vfstock::shell::fetch;
@@ -53,19 +52,6 @@ fn panel() -> Simulator {
     sim
 }
 
-fn item(package: i64, group: i64, count: i64) -> Footprint {
-    Footprint {
-        package,
-        group,
-        count,
-        memory: None,
-        cpu: None,
-        storage: None,
-        ipv4: Ipv4Need::ONE,
-        buffer: Buffer::percent(0),
-    }
-}
-
 fn checking(sim: &Simulator, items: Vec<Footprint>, reservations: Vec<Footprint>) -> Outcome {
     let s = settings();
     check(&Request {
@@ -90,13 +76,13 @@ fn placed_full_missing_and_transient() {
     let out = checking(
         &sim,
         vec![
-            item(9201, 9211, 3),
-            item(9201, 9212, 20),
-            item(9209, 9211, 1),
-            item(9201, 9219, 1),
-            item(9202, 9211, 1),
-            item(9204, 9211, 1),
-            item(9201, 9214, 1),
+            footprint(9201, 9211, 3),
+            footprint(9201, 9212, 20),
+            footprint(9209, 9211, 1),
+            footprint(9201, 9219, 1),
+            footprint(9202, 9211, 1),
+            footprint(9204, 9211, 1),
+            footprint(9201, 9214, 1),
         ],
         vec![],
     );
@@ -150,13 +136,17 @@ fn transient_alone_is_ok() {
     let _lock = cache_lock();
     fetch::forget(None);
     let sim = panel();
-    let out = checking(&sim, vec![item(9201, 9214, 1), item(9204, 9212, 2)], vec![]);
+    let out = checking(
+        &sim,
+        vec![footprint(9201, 9214, 1), footprint(9204, 9212, 2)],
+        vec![],
+    );
     assert!(out.ok(), "{:?}", out.items);
     assert!(out.items.iter().all(|i| i.status == ItemStatus::Transient));
     // A whole panel down is still ok.
     sim.set_faults(json!([{"route": "any", "action": {"status": 502}}]));
     fetch::forget(None);
-    let out = checking(&sim, vec![item(9201, 9211, 1)], vec![]);
+    let out = checking(&sim, vec![footprint(9201, 9211, 1)], vec![]);
     assert!(
         out.ok() && out.items[0].status == ItemStatus::Transient,
         "{:?}",
@@ -171,7 +161,7 @@ fn missing_alone_is_confirmed_by_connect() {
     let _lock = cache_lock();
     fetch::forget(None);
     let sim = panel();
-    let out = checking(&sim, vec![item(9209, 9219, 1)], vec![]);
+    let out = checking(&sim, vec![footprint(9209, 9219, 1)], vec![]);
     assert_eq!(out.items[0].status, ItemStatus::Missing);
     assert_eq!(connects(&sim), 1);
     let root = sim.base_url().trim_end_matches("/api/v1").to_owned();
@@ -182,7 +172,7 @@ fn missing_alone_is_confirmed_by_connect() {
         deadline: Deadline::NONE,
         pool: Ipv4Pool::Group,
         reservations: vec![],
-        items: vec![item(9209, 9219, 1)],
+        items: vec![footprint(9209, 9219, 1)],
     });
     assert_eq!(
         out.items[0].status,
@@ -200,11 +190,15 @@ fn items_are_placed_jointly() {
     let _lock = cache_lock();
     fetch::forget(None);
     let sim = panel();
-    for alone in [item(9201, 9213, 1), item(9201, 9213, 1)] {
+    for alone in [footprint(9201, 9213, 1), footprint(9201, 9213, 1)] {
         let out = checking(&sim, vec![alone], vec![]);
         assert_eq!(statuses(&out), vec![(ItemStatus::Placed, 1)]);
     }
-    let out = checking(&sim, vec![item(9201, 9213, 1), item(9201, 9213, 1)], vec![]);
+    let out = checking(
+        &sim,
+        vec![footprint(9201, 9213, 1), footprint(9201, 9213, 1)],
+        vec![],
+    );
     assert_eq!(
         statuses(&out),
         vec![(ItemStatus::Placed, 1), (ItemStatus::Full, 0)]
@@ -222,7 +216,7 @@ fn items_are_placed_jointly() {
     // Items in other groups do not compete.
     let out = checking(
         &sim,
-        vec![item(9201, 9213, 1), item(9201, 9212, 16)],
+        vec![footprint(9201, 9213, 1), footprint(9201, 9212, 16)],
         vec![],
     );
     assert!(out.ok(), "{:?}", out.items);
@@ -230,9 +224,9 @@ fn items_are_placed_jointly() {
     // one finds no room, whatever the order in the cart.
     let big = Footprint {
         cpu: Some(16),
-        ..item(9201, 9212, 1)
+        ..footprint(9201, 9212, 1)
     };
-    let out = checking(&sim, vec![item(9201, 9212, 1), big], vec![]);
+    let out = checking(&sim, vec![footprint(9201, 9212, 1), big], vec![]);
     assert_eq!(
         statuses(&out),
         vec![(ItemStatus::Full, 0), (ItemStatus::Placed, 1)]
@@ -246,15 +240,31 @@ fn reservations_come_first() {
     let _lock = cache_lock();
     fetch::forget(None);
     let sim = panel();
-    let out = checking(&sim, vec![item(9201, 9213, 1)], vec![item(9201, 9213, 1)]);
+    let out = checking(
+        &sim,
+        vec![footprint(9201, 9213, 1)],
+        vec![footprint(9201, 9213, 1)],
+    );
     assert_eq!(statuses(&out), vec![(ItemStatus::Full, 0)]);
-    let out = checking(&sim, vec![item(9201, 9212, 10)], vec![item(9201, 9212, 6)]);
+    let out = checking(
+        &sim,
+        vec![footprint(9201, 9212, 10)],
+        vec![footprint(9201, 9212, 6)],
+    );
     assert_eq!(statuses(&out), vec![(ItemStatus::Placed, 10)]);
-    let out = checking(&sim, vec![item(9201, 9212, 11)], vec![item(9201, 9212, 6)]);
+    let out = checking(
+        &sim,
+        vec![footprint(9201, 9212, 11)],
+        vec![footprint(9201, 9212, 6)],
+    );
     assert_eq!(statuses(&out), vec![(ItemStatus::Full, 10)]);
     // A reservation whose package cannot be read leaves the room unknown:
     // the item is transient, not refused.
-    let out = checking(&sim, vec![item(9201, 9212, 1)], vec![item(9204, 9212, 1)]);
+    let out = checking(
+        &sim,
+        vec![footprint(9201, 9212, 1)],
+        vec![footprint(9204, 9212, 1)],
+    );
     assert_eq!(
         out.items[0].status,
         ItemStatus::Transient,
@@ -277,9 +287,9 @@ fn a_gone_package_is_missing_even_when_the_group_cannot_be_read() {
     let out = checking(
         &sim,
         vec![
-            item(9209, 9214, 1),
-            item(9202, 9214, 1),
-            item(9201, 9211, 1),
+            footprint(9209, 9214, 1),
+            footprint(9202, 9214, 1),
+            footprint(9201, 9211, 1),
         ],
         vec![],
     );

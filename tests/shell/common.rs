@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 pub use vfsim::Simulator;
+use vfstock::core::fit::Buffer;
+use vfstock::core::group::Ipv4Need;
 use vfstock::core::input::Package;
+use vfstock::core::placement::Footprint;
 pub use vfstock::shell::deadline::Deadline;
 use vfstock::shell::fetch::{self, Fetched};
 use vfstock::shell::settings::{Api, Settings};
@@ -228,4 +231,18 @@ pub fn package_path(id: u64) -> String {
 pub fn cache_lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `count` VPSes of a package's own size in a group: one IPv4 each, no buffer.
+pub fn footprint(package: i64, group: i64, count: i64) -> Footprint {
+    Footprint {
+        package,
+        group,
+        count,
+        memory: None,
+        cpu: None,
+        storage: None,
+        ipv4: Ipv4Need::ONE,
+        buffer: Buffer::percent(0),
+    }
 }

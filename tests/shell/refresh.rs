@@ -11,8 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use vfstock::core::fit::{Buffer, Fit};
-use vfstock::core::group::Ipv4Need;
+use vfstock::core::fit::Fit;
 use vfstock::core::input::ProductRow;
 use vfstock::core::placement::Footprint;
 use vfstock::core::product::{PackageState, Status};
@@ -508,16 +507,6 @@ fn reservations_reduce_the_qty() {
     let _lock = cache_lock();
     forget_all();
     let sim = panel();
-    let footprint = |package, group, count| Footprint {
-        package,
-        group,
-        count,
-        memory: None,
-        cpu: None,
-        storage: None,
-        ipv4: Ipv4Need::ONE,
-        buffer: Buffer::percent(0),
-    };
     let mut store = Memory::with(vec![
         product(51, 32, 9001, json!("9101")),
         product(52, 16, 9001, json!("9102")),
