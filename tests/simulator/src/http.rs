@@ -133,14 +133,7 @@ fn fill(conn: &mut Conn, buf: &mut Vec<u8>, stopping: &dyn Fn() -> bool) -> io::
                 buf.extend_from_slice(&tmp[..n]);
                 return Ok(true);
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
+            Err(e) if is_poll_timeout(&e) => {
                 if started.elapsed() > IDLE {
                     return Ok(false);
                 }
@@ -274,6 +267,15 @@ pub(crate) fn head(status: u16, content_type: &str, len: Option<u64>, keep_alive
         "HTTP/1.1 {status} {}\r\nServer: vfsim\r\nContent-Type: {content_type}\r\n{framing}\r\nConnection: {}\r\n\r\n",
         reason(status),
         if keep_alive { "keep-alive" } else { "close" }
+    )
+}
+
+/// A read that ended on the socket's poll timeout (or a signal), not on
+/// the peer: the reader checks for a stop and reads again.
+pub(crate) fn is_poll_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
     )
 }
 

@@ -630,13 +630,7 @@ fn hang(shared: &Shared, conn: &mut Conn) {
         match conn.read(&mut tmp) {
             Ok(0) => return,
             Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if http::is_poll_timeout(&e) => {}
             Err(_) => return,
         }
     }
