@@ -30,7 +30,7 @@ lint: build
 	cargo clippy --release --no-default-features --all-targets -- -D warnings
 	@{ find php stubs tests bench demo -name '*.php' -print0; printf '%s\0' php/modules/addons/vfstock/bin/vfstock; } \
 	  | xargs -0 -n1 -P2 $(PHP) -l >/dev/null && echo "php -l: clean"
-	@bash -n scripts/*.sh tests/install/run.sh tests/php84/run.sh tests/dist/run.sh && echo "bash -n: clean"
+	@bash -n scripts/*.sh tests/checks.sh tests/install/run.sh tests/php84/run.sh tests/dist/run.sh && echo "bash -n: clean"
 
 test-rust: build
 	cargo test --release --no-default-features

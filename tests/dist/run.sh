@@ -13,26 +13,12 @@
 #    the CLI still executable.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/checks.sh
 repo=$(pwd -P)
 started=$SECONDS
-version=$(awk -F'"' '/^\[/ { p = ($0 == "[package]") } p && /^version *=/ { print $2; exit }' Cargo.toml)
+version=$(crate_version)
 GLIBC_MAX=2.17
 
-passed=0
-failed=0
-ok() {
-  echo "  ok: $*"
-  passed=$((passed + 1))
-}
-bad() {
-  echo "  FAILED: $*"
-  failed=$((failed + 1))
-}
-check() {
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
 in_root() { bash scripts/php84-root.sh run "$@"; }
 
 [ -d dist ] || {
@@ -95,6 +81,4 @@ else
   bad "the suites with the release build for PHP 8.4"
 fi
 
-echo "test-dist: took $((SECONDS - started)) s"
-echo "test-dist: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done test-dist

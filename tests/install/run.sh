@@ -14,31 +14,17 @@
 #  4. `make install` runs no `make setup` (it installs no packages).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/checks.sh
 repo=$(pwd -P)
 started=$SECONDS
 root_home="$repo/target/php84-root"
 root="$root_home/root"
 pc84="$root_home/bin/php-config"
-version=$(awk -F'"' '/^\[/ { p = ($0 == "[package]") } p && /^version *=/ { print $2; exit }' Cargo.toml)
+version=$(crate_version)
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/vfstock-install-test.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
-passed=0
-failed=0
-ok() {
-  echo "  ok: $*"
-  passed=$((passed + 1))
-}
-bad() {
-  echo "  FAILED: $*"
-  failed=$((failed + 1))
-}
-check() { # description, command...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
 files_under() { (cd "$1" && find . \( -type f -o -type l \) | sort); }
 
 # --- 1. this machine's PHP into a DESTDIR -------------------------------------
@@ -132,6 +118,4 @@ fi
 plan=$(make -n install 2>&1)
 check "make install does not run make setup" test -z "$(grep -e setup.sh -e apt-get <<<"$plan")"
 
-echo "test-install: took $((SECONDS - started)) s"
-echo "test-install: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+checks_done test-install
