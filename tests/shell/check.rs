@@ -4,30 +4,13 @@
 //!
 //! Ids 92xx; the tests hold `cache_lock()`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use vfstock::core::group::Ipv4Pool;
 use vfstock::core::placement::Footprint;
 use vfstock::shell::check::{check, ItemStatus, Outcome, Request};
 use vfstock::shell::fetch;
 
 use crate::common::*;
-
-/// A hypervisor with 16 of 32 cores free and `slots` server slots free of 10.
-fn node(id: u64, slots: Option<u64>) -> Value {
-    let mut v = json!({
-        "hypervisor": {"id": id, "name": format!("node{id}"), "enabled": true,
-                       "commissioned": true, "prohibit": false},
-        "resources": {
-            "memory": {"max": 262144, "free": 131072},
-            "cpuCores": {"max": 32, "free": 16},
-            "localStorage": {"max": 10000, "free": 5000, "enabled": true},
-        }
-    });
-    if let Some(free) = slots {
-        v["resources"]["servers"] = json!({"max": 10, "free": free});
-    }
-    v
-}
 
 /// Packages 9201 (1 core), 9202 (disabled), 9204 (failing); groups 9211
 /// (two nodes: 32), 9212 (one node: 16), 9213 (one slot left), 9214

@@ -246,3 +246,21 @@ pub fn footprint(package: i64, group: i64, count: i64) -> Footprint {
         buffer: Buffer::percent(0),
     }
 }
+
+/// A hypervisor with 16 of 32 cores free, memory and disk to spare, and
+/// (given `slots`) that many server slots free of 10.
+pub fn node(id: u64, slots: Option<u64>) -> Value {
+    let mut v = json!({
+        "hypervisor": {"id": id, "name": format!("node{id}"), "enabled": true,
+                       "commissioned": true, "prohibit": false},
+        "resources": {
+            "memory": {"max": 262144, "free": 131072},
+            "cpuCores": {"max": 32, "free": 16},
+            "localStorage": {"max": 10000, "free": 5000, "enabled": true},
+        }
+    });
+    if let Some(free) = slots {
+        v["resources"]["servers"] = json!({"max": 10, "free": free});
+    }
+    v
+}

@@ -100,21 +100,8 @@ impl Store for Memory {
     }
 }
 
-/// A hypervisor: 16 of 32 cores free, memory and disk to spare.
-fn node(id: u64) -> Value {
-    json!({
-        "hypervisor": {"id": id, "name": format!("node{id}"), "enabled": true,
-                       "commissioned": true, "prohibit": false},
-        "resources": {
-            "memory": {"max": 262144, "free": 131072},
-            "cpuCores": {"max": 32, "free": 16},
-            "localStorage": {"max": 10000, "free": 5000, "enabled": true},
-        }
-    })
-}
-
 fn nodes(ids: std::ops::RangeInclusive<u64>) -> Vec<Value> {
-    ids.map(node).collect()
+    ids.map(|id| node(id, None)).collect()
 }
 
 /// A 1-core, 1 GB, 10 GB plan.
