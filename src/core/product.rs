@@ -239,6 +239,33 @@ impl Decision {
     }
 }
 
+/// Why a package cannot be sold from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    /// Gone or disabled on the panel (the state says which): nothing of it
+    /// may be sold, in words an operator reads.
+    Gone(PackageState, String),
+    /// Not read: nothing can be said.
+    Unreadable(String),
+}
+
+/// A package as every decision reads it — a refresh, a checkout check and
+/// a pending order alike: usable, gone, disabled, or unknown.
+pub fn usable(pid: i64, read: &Read<Package>) -> Result<&Package, Unusable> {
+    match read {
+        Read::Found(p) if p.enabled.0 => Ok(p),
+        Read::Found(_) => Err(Unusable::Gone(
+            PackageState::Disabled,
+            format!("package {pid} is disabled on the panel"),
+        )),
+        Read::Missing => Err(Unusable::Gone(
+            PackageState::Missing,
+            format!("package {pid} no longer exists on the panel"),
+        )),
+        Read::Transient(why) => Err(Unusable::Unreadable(why.clone())),
+    }
+}
+
 /// the product table for a listed product: its package read, the
 /// groups it can be placed in (see [`Product::groups`]) and, for each, the
 /// group's capacity for the product's needs. `cap` is the largest qty the
@@ -261,30 +288,17 @@ pub fn decide(
     if pid <= 0 {
         return Decision::untouched("no VirtFusion package is set (configoption2)".into());
     }
-    let package = match package {
-        Read::Transient(why) => {
+    let package = match usable(pid, package) {
+        Err(Unusable::Unreadable(why)) => {
             return Decision::untouched(format!(
                 "could not read the package, qty left as it was: {why}"
             ))
             .with(PackageState::Transient)
         }
-        Read::Missing => {
-            return Decision::set(
-                product.qty,
-                0,
-                Some(format!("package {pid} no longer exists on the panel")),
-            )
-            .with(PackageState::Missing)
+        Err(Unusable::Gone(state, reason)) => {
+            return Decision::set(product.qty, 0, Some(reason)).with(state)
         }
-        Read::Found(p) if !p.enabled.0 => {
-            return Decision::set(
-                product.qty,
-                0,
-                Some(format!("package {pid} is disabled on the panel")),
-            )
-            .with(PackageState::Disabled)
-        }
-        Read::Found(p) => p,
+        Ok(p) => p,
     };
     let needs = Needs::of(package, product.ipv4, product.buffer);
     let with_needs = |mut d: Decision, outcomes: Vec<(i64, GroupOutcome)>| {

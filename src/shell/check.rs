@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 use crate::core::group::Ipv4Pool;
 use crate::core::hypervisor::Needs;
 use crate::core::placement::{place, Footprint};
+use crate::core::product::{usable, Unusable};
 use crate::core::read::Read;
 
 use super::deadline::Deadline;
-use super::fetch::{self, Cost};
-use super::fleet::Fleet;
+use super::fetch::Cost;
+use super::fleet::{self, Fleet};
 use super::settings::{Api, Settings};
 
 /// What became of one item.
@@ -78,15 +79,16 @@ impl Outcome {
 /// Places the reservations, then every item jointly, group by group.
 pub fn check(req: &Request) -> Outcome {
     let started = Instant::now();
-    let mut packages: Vec<i64> = req.items.iter().map(|i| i.package).collect();
+    let packages: Vec<i64> = req.items.iter().map(|i| i.package).collect();
     let groups: Vec<i64> = req.items.iter().map(|i| i.group).collect();
-    packages.extend(
-        req.reservations
-            .iter()
-            .filter(|r| groups.contains(&r.group))
-            .map(|r| r.package),
+    let fetched = fleet::read(
+        &req.api,
+        packages,
+        &groups,
+        &req.reservations,
+        &req.settings,
+        &req.deadline,
     );
-    let fetched = fetch::fetch_all(&req.api, &packages, &groups, &req.settings, &req.deadline);
     let fleet = Fleet::new(&fetched, req.pool, &req.reservations);
 
     let mut items: Vec<Option<ItemOutcome>> = vec![None; req.items.len()];
@@ -104,16 +106,9 @@ pub fn check(req: &Request) -> Outcome {
         let (pid, gid) = (item.package, item.group);
         // The package first, as a refresh decides: a package that is gone
         // or disabled zeroes the product whatever its groups say.
-        items[i] = match (fetched.package(pid), fetched.group(gid)) {
-            (Read::Missing, _) => settled(
-                ItemStatus::Missing,
-                format!("package {pid} no longer exists on the panel"),
-            ),
-            (Read::Found(p), _) if !p.enabled.0 => settled(
-                ItemStatus::Missing,
-                format!("package {pid} is disabled on the panel"),
-            ),
-            (Read::Transient(why), _) | (_, Read::Transient(why)) => settled(
+        items[i] = match (usable(pid, &fetched.package(pid)), fetched.group(gid)) {
+            (Err(Unusable::Gone(_, reason)), _) => settled(ItemStatus::Missing, reason),
+            (Err(Unusable::Unreadable(why)), _) | (_, Read::Transient(why)) => settled(
                 ItemStatus::Transient,
                 format!("could not be checked, so it is not refused: {why}"),
             ),
@@ -121,13 +116,13 @@ pub fn check(req: &Request) -> Outcome {
                 ItemStatus::Missing,
                 format!("group {gid} does not exist on the panel"),
             ),
-            (Read::Found(p), Read::Found(_)) => match fleet.taken(gid) {
+            (Ok(p), Read::Found(_)) => match fleet.taken(gid) {
                 Err(why) => settled(
                     ItemStatus::Transient,
                     format!("could not be checked, so it is not refused: {why}"),
                 ),
                 Ok(_) => {
-                    placeable.entry(gid).or_default().push((i, item.needs(&p)));
+                    placeable.entry(gid).or_default().push((i, item.needs(p)));
                     None
                 }
             },

@@ -139,15 +139,14 @@ pub fn fetch_all(
             (Job::Package(id), Done::Package(read)) => packages.push((*id, read)),
             (Job::Group(id), Done::Page(Read::Found(page))) => {
                 let pages = upstream::pages_of(&page);
-                if pages > s.page_limit.max(1) {
+                let over = pages > s.page_limit.max(1);
+                if over {
                     out.over_page_limit.push(*id);
-                    groups.push((
-                        *id,
-                        upstream::assemble(*id, Read::Found(page), vec![], s.page_limit),
-                    ));
-                } else if pages > 1 {
+                }
+                if pages > 1 && !over {
                     paged.push((*id, page, pages));
                 } else {
+                    // One page, or too many: assembling says which.
                     groups.push((
                         *id,
                         upstream::assemble(*id, Read::Found(page), vec![], s.page_limit),

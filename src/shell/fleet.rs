@@ -2,16 +2,18 @@
 //! pending orders (reservations) hold, and each group's capacity for each
 //! kind of VPS computed once however many products share it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::core::group::{group_capacity, GroupTaken, Ipv4Pool};
 use crate::core::hypervisor::Needs;
 use crate::core::placement::{place, Footprint};
-use crate::core::product::GroupOutcome;
+use crate::core::product::{usable, GroupOutcome, Unusable};
 use crate::core::read::Read;
 
-use super::fetch::Fetched;
+use super::deadline::Deadline;
+use super::fetch::{self, Fetched};
+use super::settings::{Api, Settings};
 
 /// What the pending orders of one group took.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,6 +23,27 @@ pub struct Reserved {
     /// Pending VPSes the group can no longer hold (or whose package is gone).
     pub unplaced: i64,
     pub taken: GroupTaken,
+}
+
+/// Reads what a run needs from the panel: the packages and groups it asks
+/// for, and the packages of the pending orders in those groups (so that
+/// they can be placed first).
+pub fn read(
+    api: &Api,
+    mut packages: Vec<i64>,
+    groups: &[i64],
+    reservations: &[Footprint],
+    s: &Settings,
+    deadline: &Deadline,
+) -> Fetched {
+    let used: HashSet<i64> = groups.iter().copied().collect();
+    packages.extend(
+        reservations
+            .iter()
+            .filter(|r| used.contains(&r.group))
+            .map(|r| r.package),
+    );
+    fetch::fetch_all(api, &packages, groups, s, deadline)
 }
 
 /// A run's view of the fleet.
@@ -77,11 +100,10 @@ impl<'a> Fleet<'a> {
         if let Some(hit) = self.memo.get(&(gid, *needs)) {
             return hit.clone();
         }
-        let outcome = match self.fetched.groups.get(&gid) {
-            None => Read::Transient(format!("group {gid}: not read")),
-            Some(Read::Missing) => Read::Missing,
-            Some(Read::Transient(why)) => Read::Transient(why.clone()),
-            Some(Read::Found(group)) => match self.taken(gid) {
+        let outcome = match self.fetched.group(gid) {
+            Read::Missing => Read::Missing,
+            Read::Transient(why) => Read::Transient(why),
+            Read::Found(group) => match self.taken(gid) {
                 Err(why) => Read::Transient(why),
                 // Without reservations the cached group remembers it.
                 Ok(None) => Read::Found(group.memo.capacity(&group.hypervisors, needs, self.pool)),
@@ -95,14 +117,6 @@ impl<'a> Fleet<'a> {
         };
         self.memo.insert((gid, *needs), outcome.clone());
         outcome
-    }
-
-    pub fn pool(&self) -> Ipv4Pool {
-        self.pool
-    }
-
-    pub fn fetched(&self) -> &Fetched {
-        self.fetched
     }
 }
 
@@ -118,15 +132,20 @@ fn reserve(
     let mut items = Vec::new();
     let mut unplaced = 0i64;
     for r in list {
-        match fetched.packages.get(&r.package) {
-            Some(Read::Found(p)) if p.enabled.0 => items.push((r.needs(p), r.count)),
-            Some(Read::Found(_)) | Some(Read::Missing) => unplaced += r.count,
-            Some(Read::Transient(why)) => {
+        let Some(read) = fetched.packages.get(&r.package) else {
+            return Err(format!(
+                "package {} of a pending order: not read",
+                r.package
+            ));
+        };
+        match usable(r.package, read) {
+            Ok(p) => items.push((r.needs(p), r.count)),
+            Err(Unusable::Gone(..)) => unplaced += r.count,
+            Err(Unusable::Unreadable(why)) => {
                 return Err(format!(
                     "the package of a pending order could not be read, so what is left is unknown: {why}"
                 ))
             }
-            None => return Err(format!("package {} of a pending order: not read", r.package)),
         }
     }
     let placement = place(hvs, pool, GroupTaken::for_group(hvs.len()), &items);

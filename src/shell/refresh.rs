@@ -17,7 +17,7 @@ use crate::core::product::{catalogue, decide, Decision, Listed, Status};
 
 use super::deadline::Deadline;
 use super::fetch::{self, Cost, Fetched};
-use super::fleet::{Fleet, Reserved};
+use super::fleet::{self, Fleet, Reserved};
 use super::lease;
 use super::settings::{Api, Settings};
 
@@ -209,7 +209,7 @@ pub fn run<S: Store>(req: &Request, store: &mut S) -> Result<Outcome, S::Stop> {
 /// The panel, concurrently: each distinct package and group once, and the
 /// packages of the reservations in groups the products use.
 fn read_panel(req: &Request, listed: &[Listed], places: &[(Vec<Location>, Vec<i64>)]) -> Fetched {
-    let mut packages: Vec<i64> = listed
+    let packages: Vec<i64> = listed
         .iter()
         .filter_map(Listed::product)
         .filter(|p| p.wants_panel())
@@ -219,14 +219,14 @@ fn read_panel(req: &Request, listed: &[Listed], places: &[(Vec<Location>, Vec<i6
         return Fetched::default();
     }
     let groups: Vec<i64> = places.iter().flat_map(|(_, g)| g.iter().copied()).collect();
-    let used: HashSet<i64> = groups.iter().copied().collect();
-    packages.extend(
-        req.reservations
-            .iter()
-            .filter(|r| used.contains(&r.group))
-            .map(|r| r.package),
-    );
-    fetch::fetch_all(&req.api, &packages, &groups, &req.settings, &req.deadline)
+    fleet::read(
+        &req.api,
+        packages,
+        &groups,
+        &req.reservations,
+        &req.settings,
+        &req.deadline,
+    )
 }
 
 /// Writes (unless dry) and logs one product's verdict.
