@@ -27,6 +27,12 @@ impl Ipv4Need {
     pub fn get(self) -> i64 {
         self.0
     }
+
+    /// How many VPSes `free` addresses serve; `None` when none is needed
+    /// (no limit). Every IPv4 axis and cap reads addresses this way.
+    pub fn fits_in(self, free: i64) -> Option<i64> {
+        (self.0 >= 1).then(|| free.max(0) / self.0)
+    }
 }
 
 /// Where a group's hypervisors draw their IPv4 addresses from.
@@ -49,13 +55,6 @@ impl Ipv4Pool {
             _ => None,
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ipv4Pool::Group => "group",
-            Ipv4Pool::Hypervisor => "hypervisor",
-        }
-    }
 }
 
 /// What placement has taken from a group: per hypervisor (in the group's
@@ -73,10 +72,6 @@ impl GroupTaken {
             hypervisors: vec![Taken::default(); len],
             shared_ipv4: 0,
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.shared_ipv4 == 0 && self.hypervisors.iter().all(|t| t == &Taken::default())
     }
 }
 
@@ -136,14 +131,13 @@ pub fn group_capacity(
         .iter()
         .filter(|r| r.outcome.is_ok())
         .fold(Fit::Finite(0), |acc, r| acc.saturating_add(r.fits()));
-    let k = needs.ipv4.get();
     let ipv4_free = match pool {
         Ipv4Pool::Group => {
             shared_ipv4(hvs).map(|free| free.saturating_sub(taken.map_or(0, |t| t.shared_ipv4)))
         }
         Ipv4Pool::Hypervisor => None,
     };
-    let ipv4_cap = ipv4_free.filter(|_| k >= 1).map(|left| left.max(0) / k);
+    let ipv4_cap = ipv4_free.and_then(|left| needs.ipv4.fits_in(left));
     let fits = match ipv4_cap {
         Some(cap) => sum.min(Fit::Finite(cap)),
         None => sum,

@@ -400,11 +400,9 @@ pub fn evaluate(hv: &Hypervisor, needs: &Needs, taken: Option<&Taken>) -> Row {
         Slots::Cell(q) => cell(q, taken.slots, 1),
     };
     let ipv4_free = hv.ipv4_free.map(|f| f.saturating_sub(taken.ipv4));
-    let k = needs.ipv4.get();
-    let ipv4 = match ipv4_free {
-        Some(free) if k >= 1 => Fit::Finite(free.max(0) / k),
-        _ => Fit::Unlimited,
-    };
+    let ipv4 = ipv4_free
+        .and_then(|free| needs.ipv4.fits_in(free))
+        .map_or(Fit::Unlimited, Fit::Finite);
     let axes = Axes {
         memory: cell(hv.memory, taken.memory, needs.memory),
         cpu: cell(hv.cpu, taken.cpu, needs.cpu),

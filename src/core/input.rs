@@ -756,10 +756,7 @@ pub fn package_from_json(text: &[u8]) -> Result<Package, DocError> {
 pub fn resources_from_json(text: &[u8]) -> Result<ResourcesPage, DocError> {
     // The shape panels send, read directly; anything else (and every
     // error) by the generic reader below, which has the last word.
-    if let Some(page) = super::fast_json::resources(text) {
-        return Ok(page);
-    }
-    from_json(text, |de| resources_from(de))
+    super::fast_json::resources(text).map_or_else(|| resources_from_json_generic(text), Ok)
 }
 
 /// [`resources_from_json`] without the direct reader: the generic reader

@@ -16,13 +16,6 @@ pub fn option_label(name: &str) -> &str {
     }
 }
 
-/// Whether an option called `name` is the one called `wanted` (compared
-/// before any `|`, trimmed, case-insensitively).
-pub fn option_is(name: &str, wanted: &str) -> bool {
-    let (a, b) = (option_value(name), option_value(wanted));
-    !b.is_empty() && a.to_lowercase() == b.to_lowercase()
-}
-
 /// A sub-option of the Location option, read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
@@ -79,14 +72,5 @@ mod tests {
         ] {
             assert_eq!(Location::read(name).group, None, "{name}");
         }
-    }
-
-    #[test]
-    fn options_match_by_key_case_insensitively() {
-        assert!(option_is("Location|Data centre", "location"));
-        assert!(option_is(" LOCATION ", "Location"));
-        assert!(option_is("Émplacement|x", "émplacement"));
-        assert!(!option_is("Locations", "Location"));
-        assert!(!option_is("Location", ""));
     }
 }

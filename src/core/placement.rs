@@ -136,7 +136,7 @@ fn place_one(
     let k = needs.ipv4.get();
     let pooled = pool == Ipv4Pool::Group && k >= 1;
     if let (true, Some(free)) = (pooled, shared) {
-        if free.saturating_sub(taken.shared_ipv4) < k {
+        if needs.ipv4.fits_in(free.saturating_sub(taken.shared_ipv4)) == Some(0) {
             return false;
         }
     }

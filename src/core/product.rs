@@ -54,8 +54,16 @@ impl Product {
         })
     }
 
+    /// A stock-controlled VirtFusion product: one vfstock keeps the qty of.
+    pub fn managed(&self) -> bool {
+        self.server_type == SERVER_TYPE && self.stock_control
+    }
+
     /// Why vfstock leaves this product alone without reading anything.
     pub fn skip_reason(&self) -> Option<String> {
+        if self.managed() {
+            return None;
+        }
         if self.server_type != SERVER_TYPE {
             let shown = if self.server_type.is_empty() {
                 "none"
@@ -64,15 +72,12 @@ impl Product {
             };
             return Some(format!("not a VirtFusion product (module: {shown})"));
         }
-        if !self.stock_control {
-            return Some("stock control is off for this product".into());
-        }
-        None
+        Some("stock control is off for this product".into())
     }
 
     /// Whether a refresh reads the panel for it: managed, with a package.
     pub fn wants_panel(&self) -> bool {
-        self.skip_reason().is_none() && self.package_id > 0
+        self.managed() && self.package_id > 0
     }
 
     /// The groups it can be placed in: the default group, then each
