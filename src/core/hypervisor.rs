@@ -378,16 +378,28 @@ impl Row {
 pub fn evaluate(hv: &Hypervisor, needs: &Needs, taken: Option<&Taken>) -> Row {
     let none = Taken::default();
     let taken = taken.unwrap_or(&none);
-    let row = |outcome, pool, ipv4_free| Row {
+    let outcome = axes(hv, needs, taken);
+    let (pool, ipv4_free) = match &outcome {
+        Err(_) => (None, None),
+        Ok(a) => (
+            a.pool.map(|p| hv.pools[p].name.clone()),
+            hv.ipv4_free.map(|f| f.saturating_sub(taken.ipv4)),
+        ),
+    };
+    Row {
         id: hv.id,
         name: Arc::clone(&hv.name),
         outcome,
         pool,
         ipv4_free,
-    };
-    if let Err(skip) = hv.eligible {
-        return row(Err(skip), None, None);
     }
+}
+
+/// The five axes of one hypervisor for `needs`, after `taken` (or why it
+/// is skipped): what placement asks of every hypervisor for every VPS, so
+/// it builds no row.
+pub fn axes(hv: &Hypervisor, needs: &Needs, taken: &Taken) -> Result<Axes, Skip> {
+    hv.eligible?;
     let b = needs.buffer;
     let cell = |q: Option<Quota>, used: i64, need: i64| match q {
         _ if need <= 0 => Fit::Unlimited,
@@ -399,20 +411,18 @@ pub fn evaluate(hv: &Hypervisor, needs: &Needs, taken: Option<&Taken>) -> Row {
         Slots::Unreported => Fit::Unlimited,
         Slots::Cell(q) => cell(q, taken.slots, 1),
     };
-    let ipv4_free = hv.ipv4_free.map(|f| f.saturating_sub(taken.ipv4));
-    let ipv4 = ipv4_free
-        .and_then(|free| needs.ipv4.fits_in(free))
+    let ipv4 = hv
+        .ipv4_free
+        .and_then(|f| needs.ipv4.fits_in(f.saturating_sub(taken.ipv4)))
         .map_or(Fit::Unlimited, Fit::Finite);
-    let axes = Axes {
+    Ok(Axes {
         memory: cell(hv.memory, taken.memory, needs.memory),
         cpu: cell(hv.cpu, taken.cpu, needs.cpu),
         storage,
         servers,
         ipv4,
         pool,
-    };
-    let name = pool.map(|p| hv.pools[p].name.clone());
-    row(Ok(axes), name, ipv4_free)
+    })
 }
 
 /// The storage axis and the pool it chose.

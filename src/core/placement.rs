@@ -15,7 +15,7 @@
 
 use super::fit::{Buffer, Fit};
 use super::group::{shared_ipv4, GroupTaken, Ipv4Need, Ipv4Pool};
-use super::hypervisor::{evaluate, Hypervisor, Needs};
+use super::hypervisor::{axes, Hypervisor, Needs};
 use super::input::{FootprintDoc, Package};
 
 /// The most VPSes one footprint may stand for: far beyond any cart or
@@ -142,8 +142,9 @@ fn place_one(
     }
     let mut best: Option<(i128, usize, Option<usize>)> = None;
     for (i, hv) in hvs.iter().enumerate() {
-        let row = evaluate(hv, needs, taken.hypervisors.get(i));
-        let Ok(axes) = &row.outcome else { continue };
+        let Ok(axes) = axes(hv, needs, &taken.hypervisors[i]) else {
+            continue;
+        };
         if axes.fits() < Fit::Finite(1) {
             continue;
         }
