@@ -8,7 +8,7 @@ use ext_php_rs::types::ZendHashTable;
 
 use super::api::read_api;
 use super::callbacks::Stop;
-use super::convert::table;
+use super::convert::kv;
 use super::errors::{guard, invalid_argument};
 use super::ini;
 use super::refresh::finish;
@@ -67,11 +67,12 @@ fn run(req: &ZendHashTable) -> Result<ZBox<ZendHashTable>, Stop> {
             if out.status == ItemStatus::Placed {
                 continue;
             }
-            let mut asked = table(4);
-            let _ = asked.insert("package", item.package);
-            let _ = asked.insert("group", item.group);
-            let _ = asked.insert("count", item.count);
-            let _ = asked.insert("placed", out.placed);
+            let asked = kv(&[
+                ("package", item.package),
+                ("group", item.group),
+                ("count", item.count),
+                ("placed", out.placed),
+            ]);
             let why = format!(
                 "{}: {}",
                 out.status.as_str(),

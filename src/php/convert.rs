@@ -35,3 +35,12 @@ pub fn opt_str(s: Option<&str>) -> Zval {
 pub fn table(n: usize) -> ZBox<ZendHashTable> {
     ZendHashTable::with_capacity(u32::try_from(n).unwrap_or(u32::MAX))
 }
+
+/// A table of integer fields, in order (what log callbacks are handed).
+pub fn kv(pairs: &[(&str, i64)]) -> ZBox<ZendHashTable> {
+    let mut t = table(pairs.len());
+    for (k, v) in pairs {
+        let _ = t.insert(*k, *v);
+    }
+    t
+}

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::api::read_api;
 use super::callbacks::{values, Callback, Stop};
-use super::convert::{table, type_name};
+use super::convert::{kv, type_name};
 use super::errors::{guard, invalid_argument};
 use super::ini;
 use super::request::{int_list, int_of, Keys};
@@ -219,14 +219,6 @@ impl Store for Callbacks {
         }
         .map(drop)
     }
-}
-
-fn kv(pairs: &[(&str, i64)]) -> ZBox<ZendHashTable> {
-    let mut t = table(pairs.len());
-    for (k, v) in pairs {
-        let _ = t.insert(*k, *v);
-    }
-    t
 }
 
 /// The registration of `vf_stock_refresh`.

@@ -77,50 +77,11 @@ pub fn probe(api: &Api, deadline: &Deadline) -> Probe {
 }
 
 /// A maintenance page or a web server's index also answers 200; only JSON
-/// is the API talking (a list of groups comes as an object).
+/// is the API talking (a list of groups comes as an object). Valid JSON is
+/// an object exactly when its first byte past white space is `{`.
 fn json_object(body: &[u8]) -> bool {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let object = serde::de::Deserializer::deserialize_any(&mut de, IsObject).unwrap_or(false);
-    object && de.end().is_ok()
-}
-
-/// Answers whether a JSON value is an object, skipping its content.
-struct IsObject;
-
-impl<'de> serde::de::Visitor<'de> for IsObject {
-    type Value = bool;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
-        Ok(true)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(false)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_unit<E>(self) -> Result<bool, E> {
-        Ok(false)
-    }
+    let first = body.iter().find(|b| !b" \t\n\r".contains(b));
+    first == Some(&b'{') && is_json(body)
 }
 
 fn not_the_api(path: &str, what: &str) -> String {
