@@ -82,22 +82,24 @@ final class Refresher
         if ($panels === []) {
             return null;
         }
+        // The lease before anything else is read: a cart page inside its
+        // interval (most views) then costs one statement, not the pending
+        // orders and every product's panel. One lease for the whole sweep.
+        $lease = $options['lease'] ?? null;
+        if ($lease !== null && !$this->database->claim((string) $lease['key'], (int) $lease['ttl'])) {
+            return ['ran' => false, 'products' => [], 'stats' => ['requests' => 0, 'cacheHits' => 0, 'elapsedMs' => 0.0],
+                'panels' => []];
+        }
 
         $pending = (new Footprints($this->settings))->pending();
         // Pending orders of any product of a panel hold room in its groups.
         $everyProduct = $products === null ? $panels : Panel::forProducts(null);
         $merged = ['ran' => true, 'products' => [], 'stats' => ['requests' => 0, 'cacheHits' => 0, 'elapsedMs' => 0.0],
             'panels' => []];
-        $lease = $options['lease'] ?? null;
         $whole = $products === null && count($panels) === 1;
         foreach ($panels as $serverId => [$panel, $ids]) {
             $reservations = Footprints::reservations($pending, $whole ? null : ($everyProduct[$serverId][1] ?? $ids));
             $request = $this->request($panel, $whole ? null : $ids, $options, $reservations);
-            if ($lease !== null) {
-                // The first refresh takes the lease for the whole sweep.
-                $request['lease'] = ['key' => (string) $lease['key'], 'ttl' => (int) $lease['ttl']];
-                $lease = null;
-            }
             $result = $this->inOneCommit($request);
             if (($result['ran'] ?? false) !== true) {
                 return ['ran' => false, 'products' => [], 'stats' => $result['stats'] ?? [], 'panels' => []];
