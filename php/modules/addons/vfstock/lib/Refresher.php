@@ -43,7 +43,7 @@ final class Refresher
      *
      * @param array{products?: ?list<int>, lease?: ?array{key: string, ttl: int}, deadline?: ?float,
      *              forgetGroups?: ?list<int>, dryRun?: bool} $options
-     * @return array<string, mixed>|null the merged result (`ran`, `products`, `stats`, `panels`); null when
+     * @return array<string, mixed>|null the merged result (`ran`, `products`, `stats`); null when
      *         it could not run at all (no extension, no usable panel)
      */
     public function run(string $trigger, array $options = []): ?array
@@ -87,22 +87,20 @@ final class Refresher
         // orders and every product's panel. One lease for the whole sweep.
         $lease = $options['lease'] ?? null;
         if ($lease !== null && !$this->database->claim((string) $lease['key'], (int) $lease['ttl'])) {
-            return ['ran' => false, 'products' => [], 'stats' => ['requests' => 0, 'cacheHits' => 0, 'elapsedMs' => 0.0],
-                'panels' => []];
+            return ['ran' => false, 'products' => [], 'stats' => ['requests' => 0, 'cacheHits' => 0, 'elapsedMs' => 0.0]];
         }
 
         $pending = (new Footprints($this->settings))->pending();
         // Pending orders of any product of a panel hold room in its groups.
         $everyProduct = $products === null ? $panels : Panel::forProducts(null);
-        $merged = ['ran' => true, 'products' => [], 'stats' => ['requests' => 0, 'cacheHits' => 0, 'elapsedMs' => 0.0],
-            'panels' => []];
+        $merged = ['ran' => true, 'products' => [], 'stats' => ['requests' => 0, 'cacheHits' => 0, 'elapsedMs' => 0.0]];
         $whole = $products === null && count($panels) === 1;
         foreach ($panels as $serverId => [$panel, $ids]) {
             $reservations = Footprints::reservations($pending, $whole ? null : ($everyProduct[$serverId][1] ?? $ids));
             $request = $this->request($panel, $whole ? null : $ids, $options, $reservations);
             $result = $this->inOneCommit($request);
             if (($result['ran'] ?? false) !== true) {
-                return ['ran' => false, 'products' => [], 'stats' => $result['stats'] ?? [], 'panels' => []];
+                return ['ran' => false, 'products' => [], 'stats' => $result['stats'] ?? []];
             }
             if (empty($options['dryRun'])) {
                 $this->record($result['products'] ?? [], $panel);
@@ -111,8 +109,6 @@ final class Refresher
             foreach (['requests', 'cacheHits', 'elapsedMs'] as $k) {
                 $merged['stats'][$k] += $result['stats'][$k] ?? 0;
             }
-            $merged['panels'][$serverId] = ['name' => $panel->name, 'url' => $panel->url,
-                'summary' => self::summary($result)];
             if (!$quiet) {
                 Log::call('refresh', ['trigger' => $trigger, 'panel' => $panel->url, 'products' => $ids,
                     'lease' => $options['lease'] ?? null], ['summary' => self::summary($result)] + self::brief($result),
@@ -216,7 +212,8 @@ final class Refresher
      */
     private function record(array $products, Panel $panel): void
     {
-        // The state and the notifications it causes, in one commit.
+        // The state and the notifications it causes, in one commit (one
+        // sync to disk for the whole sweep).
         Capsule::connection()->transaction(function () use ($products, $panel): void {
             $changes = State::record($products, $panel->serverId, $this->settings->ipv4Pool());
             if ($changes === []) {

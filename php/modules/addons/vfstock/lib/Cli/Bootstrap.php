@@ -127,12 +127,6 @@ final class Bootstrap
         return $files;
     }
 
-    /** The bootstrap file given from outside, if any. */
-    public function bootstrap(): ?string
-    {
-        return $this->bootstrap;
-    }
-
     /** A bootstrap file that can be required, by its real path. */
     private static function bootstrapFile(string $file, string $source): string
     {
