@@ -79,7 +79,7 @@ final class Notifier
             $qty = (int) $after['qty'];
             $flags['soldOut'] = $qty === 0;
             $flags['low'] = $qty > 0 && $qty <= $this->settings->lowStock();
-            $flags['gone'] = in_array($after['package_status'], ['missing', 'disabled'], true);
+            $flags['gone'] = State::zeroedBecause($after['package_status']) !== null;
             $flags['stale'] = false;
         } elseif ($after['status'] === 'untouched') {
             $view = ['status' => 'untouched', 'okAt' => $after['ok_at'], 'changedAt' => $after['changed_at'],
@@ -110,10 +110,8 @@ final class Notifier
         $on = static fn (string $k): bool => !empty($new[$k]) && empty($old[$k]);
         $said = [];
         if ($on('soldOut')) {
-            $said[] = !empty($new['gone'])
-                ? 'sold out: ' . ($after['package_status'] === 'disabled' ? 'its package is disabled on the panel'
-                    : 'its package is gone from the panel')
-                : 'sold out: no Location has room for another VPS';
+            $said[] = 'sold out: ' . (!empty($new['gone']) ? State::zeroedBecause($after['package_status'])
+                : 'no Location has room for another VPS');
         } elseif ($on('gone')) {
             $said[] = 'its package is ' . ($after['package_status'] === 'disabled' ? 'disabled' : 'gone');
         }

@@ -20,6 +20,26 @@ final class State
     /** Statuses of a result that computed a qty. */
     public const COMPUTED = ['updated', 'unchanged'];
 
+    /**
+     * Why a product was zeroed, in words, when its package is gone from the
+     * panel or disabled there (the package status a refresh reports); null
+     * when it was not.
+     */
+    public static function zeroedBecause(?string $packageStatus): ?string
+    {
+        return match ($packageStatus) {
+            'missing' => 'its package is gone from the panel',
+            'disabled' => 'its package is disabled on the panel',
+            default => null,
+        };
+    }
+
+    /** zeroedBecause() for a result that computed a qty (another status zeroes nothing). */
+    public static function zeroed(?string $status, ?string $packageStatus): ?string
+    {
+        return in_array($status, self::COMPUTED, true) ? self::zeroedBecause($packageStatus) : null;
+    }
+
     public static function json(mixed $value): ?string
     {
         $json = json_encode($value, self::JSON_FLAGS);

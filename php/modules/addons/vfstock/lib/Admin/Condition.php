@@ -37,7 +37,7 @@ final class Condition
         $out['text'] = $status;
         $computed = in_array($status, State::COMPUTED, true);
         $package = $view['packageStatus'] ?? null;
-        if (in_array($package, ['missing', 'disabled'], true)) {
+        if (State::zeroedBecause($package) !== null) {
             $out['zeroed'] = $package === 'disabled' ? 'disabled' : 'gone';
         } elseif ($computed && $qty === 0 && preg_match(self::ZEROED_REASON, (string) ($view['reason'] ?? '')) === 1) {
             $out['zeroed'] = str_contains(strtolower((string) $view['reason']), 'disabled') ? 'disabled' : 'gone';

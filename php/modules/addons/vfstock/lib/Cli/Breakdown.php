@@ -293,19 +293,6 @@ final class Breakdown
     }
 
     /**
-     * Why a product was zeroed, from the package status the refresh
-     * reported (null when it was not).
-     */
-    public static function zeroed(?string $packageStatus): ?string
-    {
-        return match ($packageStatus) {
-            'missing' => 'its package is gone from the panel',
-            'disabled' => 'its package is disabled on the panel',
-            default => null,
-        };
-    }
-
-    /**
      * "lon-hv1 and lon-hv2 bound by cpu, lon-hv3 by storage" (those that
      * place nothing are told apart, by full()).
      *

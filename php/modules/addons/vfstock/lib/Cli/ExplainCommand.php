@@ -88,8 +88,7 @@ final class ExplainCommand extends Command
         ];
         $default = $view['defaultGroup'];
         $groups = $result['groups'];
-        $zeroed = in_array($result['status'], State::COMPUTED, true) ? Breakdown::zeroed($result['packageStatus'])
-            : null;
+        $zeroed = State::zeroed($result['status'], $result['packageStatus']);
         $stale = !$live && State::stale($view, $settings->staleHours());
         $why = Breakdown::why($result['qty'], $result['status'], $result['reason'], $groups, $default, $live);
         $locations = self::locations($result['locations'], $groups, $default);

@@ -91,8 +91,7 @@ final class MetricsCommand extends Command
             foreach (in_array($status, self::STATUSES, true) ? self::STATUSES : [...self::STATUSES, $status] as $s) {
                 $m->sample('vfstock_product_status', $product + ['status' => $s], $s === $status ? 1 : 0);
             }
-            $zeroed = in_array($view['status'], State::COMPUTED, true)
-                && Breakdown::zeroed($view['packageStatus']) !== null;
+            $zeroed = State::zeroed($view['status'], $view['packageStatus']) !== null;
             $m->sample('vfstock_product_zeroed', $product, $zeroed ? 1 : 0);
             $m->sample('vfstock_product_stale', $product, State::stale($view, $settings->staleHours(), $now) ? 1 : 0);
             if ($view['checkedAt'] !== null) {

@@ -64,7 +64,7 @@ final class RefreshCommand extends Command
             $line = is_array($line) ? $line : [];
             $status = (string) ($line['status'] ?? '');
             $counts[$status] = ($counts[$status] ?? 0) + 1;
-            $why = in_array($status, State::COMPUTED, true) ? Breakdown::zeroed($line['package'] ?? null) : null;
+            $why = State::zeroed($status, $line['package'] ?? null);
             if ($why !== null) {
                 $zeroed[] = (int) $pid;
             }
@@ -97,7 +97,7 @@ final class RefreshCommand extends Command
         foreach ($lines as $l) {
             if ($l['zeroed']) {
                 $text .= self::wrap("WARNING: {$l['name']} (#{$l['id']}) " . ($dryRun ? 'would be' : 'is')
-                    . ' ZEROED: ' . Breakdown::zeroed($l['packageStatus']) . '. It is off sale (qty 0) until the'
+                    . ' ZEROED: ' . State::zeroedBecause($l['packageStatus']) . '. It is off sale (qty 0) until the'
                     . ' package exists and is enabled again, or the product uses another one.');
             }
         }

@@ -65,7 +65,7 @@ final class StatusCommand extends Command
      */
     public static function line(array $view, array $groups, Settings $settings, ?int $now = null): array
     {
-        $zeroed = in_array($view['status'], State::COMPUTED, true) ? Breakdown::zeroed($view['packageStatus']) : null;
+        $zeroed = State::zeroed($view['status'], $view['packageStatus']);
         $stale = State::stale($view, $settings->staleHours(), $now);
         $perGroup = [];
         foreach ($groups as $gid => $group) {
@@ -135,7 +135,7 @@ final class StatusCommand extends Command
         foreach ($lines as $l) {
             $who = "{$l['name']} (#{$l['id']})";
             if ($l['zeroed']) {
-                $text .= self::wrap("WARNING: {$who} is ZEROED: " . Breakdown::zeroed($l['packageStatus'])
+                $text .= self::wrap("WARNING: {$who} is ZEROED: " . State::zeroedBecause($l['packageStatus'])
                     . '. It is off sale (qty 0) until the package exists and is enabled again, or the product'
                     . ' uses another one (Products/Services > Module Settings).');
             }
