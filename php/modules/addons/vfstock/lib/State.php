@@ -34,6 +34,18 @@ final class State
         };
     }
 
+    /**
+     * Whether a group's IPv4 cap, not its hypervisors, sets what it fits:
+     * the extension gives both figures (`ipv4Cap` below `sum`).
+     *
+     * @param array<string, mixed> $group a result's (or a stored) group
+     */
+    public static function ipv4Binds(array $group): bool
+    {
+        return ($group['status'] ?? '') === 'ok' && isset($group['ipv4Cap'], $group['sum'])
+            && (int) $group['ipv4Cap'] < (int) $group['sum'];
+    }
+
     /** zeroedBecause() for a result that computed a qty (another status zeroes nothing). */
     public static function zeroed(?string $status, ?string $packageStatus): ?string
     {

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace WHMCS\Module\Addon\VfStock\Admin;
 
+use WHMCS\Module\Addon\VfStock\State;
+
 /**
  * One hypervisor group of a product, as the last refresh stored it (a
  * group summary of State: status, fits, unbounded, sum, ipv4Cap, ipv4Free,
@@ -46,20 +48,6 @@ final class GroupView
 
         return '<span class="vfstock-group-name">' . Html::e($name) . '</span>'
             . ($more !== '' ? ' <small class="text-muted">(' . Html::e($more) . ')</small>' : '');
-    }
-
-    /**
-     * Whether the group's IPv4 pool, not its hypervisors, sets what it fits:
-     * the extension's cap is below the sum of its hypervisors.
-     *
-     * @param array<string, mixed> $group
-     */
-    public static function ipv4Binds(array $group): bool
-    {
-        $cap = $group['ipv4Cap'] ?? null;
-        $sum = $group['sum'] ?? null;
-
-        return ($group['status'] ?? null) === 'ok' && $cap !== null && $sum !== null && (int) $cap < (int) $sum;
     }
 
     /**
@@ -169,7 +157,7 @@ final class GroupView
                 $facts[] = $group['ipv4Free'] . ' free IPv4 addresses'
                     . ($ipv4 !== null && $ipv4 > 1 ? ' (' . $ipv4 . ' per VPS)' : '');
             }
-            if (self::ipv4Binds($group)) {
+            if (State::ipv4Binds($group)) {
                 $notes[] = ['warning', 'The IPv4 pool holds this group down: the hypervisors have room for '
                     . Html::number($group['sum']) . ', the free addresses for ' . Html::number($cap) . '.'];
             }

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace WHMCS\Module\Addon\VfStock\Cli;
 
+use WHMCS\Module\Addon\VfStock\State;
+
 /**
  * A product's breakdown in words: which axis holds it down, and why it
  * shows the qty it shows. Used by the CLI and the demo.
@@ -52,18 +54,6 @@ final class Breakdown
     }
 
     /**
-     * Whether the group's IPv4 cap, not its hypervisors, sets what it fits:
-     * the extension gives both figures (`ipv4Cap` below `sum`).
-     *
-     * @param array<string, mixed> $group
-     */
-    public static function ipv4Binds(array $group): bool
-    {
-        return ($group['status'] ?? '') === 'ok' && isset($group['ipv4Cap'], $group['sum'])
-            && (int) $group['ipv4Cap'] < (int) $group['sum'];
-    }
-
-    /**
      * What holds a product down, in a few words: the axis binding most
      * hypervisors (named only when no axis binds more of them than any
      * other), the others by name, and the groups whose IPv4 cap limits them —
@@ -88,7 +78,7 @@ final class Breakdown
                     $unlimited = true;
                 }
             }
-            if (self::ipv4Binds($group)) {
+            if (State::ipv4Binds($group)) {
                 $ipv4[] = self::place((int) $id, $group);
             }
         }
@@ -385,7 +375,7 @@ final class Breakdown
         }
         $pool = ($free === null ? '' : (int) $free . ' ') . 'free IPv4 addresses'
             . ($perVps !== null && $perVps > 1 ? " at {$perVps} per VPS" : '');
-        if (self::ipv4Binds($group)) {
+        if (State::ipv4Binds($group)) {
             return 'capped by ' . $pool . ' → ' . (int) $cap;
         }
         $byIpv4 = array_filter($eligible, static fn (array $hv): bool => ($hv['binding'] ?? null) === 'ipv4');

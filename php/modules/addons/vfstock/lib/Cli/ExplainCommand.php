@@ -104,7 +104,7 @@ final class ExplainCommand extends Command
                 'sum' => $group['sum'] ?? null,
                 'ipv4Cap' => $group['ipv4Cap'] ?? null,
                 'ipv4Free' => $group['ipv4Free'] ?? null,
-                'ipv4Binds' => Breakdown::ipv4Binds($group),
+                'ipv4Binds' => State::ipv4Binds($group),
                 'reserved' => (int) ($group['reserved'] ?? 0),
                 'unplaced' => (int) ($group['unplaced'] ?? 0),
                 'explanation' => Breakdown::group((int) $gid, $group, $default, $result['ipv4']),
