@@ -33,25 +33,28 @@ final class Cart
             return [];
         }
         $footprints = new Footprints($this->settings);
+        // Every managed product by panel, once: a cart item's footprint is
+        // of a managed product, and a panel's reservations are those of all
+        // of its products.
+        $panels = Panel::forProducts(null);
+        unset($panels[0]);
+        $panelOf = [];
+        foreach ($panels as $serverId => [, $ids]) {
+            $panelOf += array_fill_keys($ids, $serverId);
+        }
         $byPanel = [];
         foreach ($items as $i => $item) {
             $footprint = $footprints->of($item['pid'], $item['configoptions'], $item['qty']);
-            if ($footprint === null) {
+            $serverId = $panelOf[$item['pid']] ?? null;
+            if ($footprint === null || $serverId === null || $panels[$serverId][0]->token() === '') {
                 continue;
             }
-            $panels = Panel::forProducts([$item['pid']]);
-            $serverId = (int) array_key_first($panels);
-            $panel = $panels[$serverId][0] ?? null;
-            if ($panel === null || $panel->token() === '') {
-                continue;
-            }
-            $byPanel[$serverId]['panel'] = $panel;
-            $byPanel[$serverId]['items'][$i] = $footprint;
+            $byPanel[$serverId][$i] = $footprint;
         }
-        $pending = $footprints->pending();
+        $pending = $byPanel === [] ? [] : $footprints->pending();
         $errors = [];
-        foreach (array_filter($byPanel) as $serverId => ['panel' => $panel, 'items' => $list]) {
-            $panelProducts = Panel::forProducts(null)[$serverId][1] ?? [];
+        foreach ($byPanel as $serverId => $list) {
+            [$panel, $panelProducts] = $panels[$serverId];
             $request = [
                 'api' => $panel->api(),
                 'deadline' => $this->settings->cartTimeout(),
