@@ -29,6 +29,9 @@ final class Footprints
     /** WHMCS's yes/no option type: on is 1, off 0. */
     private const YES_NO = 3;
 
+    /** @var array<int, ?object> managed product rows read so far (pending services share their product's) */
+    private array $products = [];
+
     public function __construct(private readonly Settings $settings)
     {
     }
@@ -44,19 +47,19 @@ final class Footprints
      */
     public function of(int $productId, array $choices, int $count = 1): ?array
     {
-        $product = Database::managed()->where('tblproducts.id', $productId)
+        $product = $this->products[$productId] ??= Database::managed()->where('tblproducts.id', $productId)
             ->first(['tblproducts.configoption1', 'tblproducts.configoption2', 'tblproducts.configoption3',
                 'tblproducts.configoption7']);
         if ($product === null) {
             return null;
         }
-        $buffer = trim((string) ($product->configoption7 ?? ''));
         $footprint = [
             'package' => OptionValue::int((string) ($product->configoption2 ?? '')) ?? 0,
             'group' => OptionValue::group((string) ($product->configoption1 ?? '')) ?? 0,
             'count' => max(1, $count),
             'ipv4' => (string) ($product->configoption3 ?? ''),
-            'buffer' => $buffer === '' ? (string) $this->settings->buffer() : $buffer,
+            'buffer' => Database::hasOwnBuffer($product->configoption7 ?? null) ? trim((string) $product->configoption7)
+                : (string) $this->settings->buffer(),
             'location' => null,
         ];
         foreach ($this->chosen($productId, $choices) as [$name, $type, $value, $subName]) {
