@@ -140,7 +140,7 @@ final class Schema
             'status' => (string) $row->status,
             'reason' => $row->reason,
             'checked_at' => (int) $row->checked_at,
-            'ok_at' => in_array((string) $row->status, ['updated', 'unchanged'], true) ? (int) $row->checked_at : null,
+            'ok_at' => in_array((string) $row->status, State::COMPUTED, true) ? (int) $row->checked_at : null,
             'groups' => State::json($summaries),
         ]);
     }

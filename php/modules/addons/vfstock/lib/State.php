@@ -353,8 +353,21 @@ final class State
         if (($view['status'] ?? null) !== 'untouched') {
             return false;
         }
+        $since = self::staleSince($view);
+
+        return $since !== null && ($now ?? time()) - $since > $hours * 3600;
+    }
+
+    /**
+     * Since when a product has not been recalculated: its last computed
+     * result, else its last change, else its first check.
+     *
+     * @param array<string, mixed> $view
+     */
+    public static function staleSince(array $view): ?int
+    {
         $since = $view['okAt'] ?? $view['changedAt'] ?? $view['checkedAt'] ?? null;
 
-        return $since !== null && ($now ?? time()) - (int) $since > $hours * 3600;
+        return $since === null ? null : (int) $since;
     }
 }

@@ -80,12 +80,4 @@ final class Condition
 
         return $out;
     }
-
-    /** Since when a stale product has not been recalculated. */
-    public static function staleSince(array $view): ?int
-    {
-        $since = $view['okAt'] ?? $view['changedAt'] ?? $view['checkedAt'] ?? null;
-
-        return $since === null ? null : (int) $since;
-    }
 }

@@ -80,7 +80,7 @@ final class ProductsView
         }
         $reason = Html::e($view['reason'] ?? '');
         if ($c['stale']) {
-            $since = Condition::staleSince($view);
+            $since = State::staleSince($view);
             $reason .= '<div class="text-danger vfstock-stale"><strong>Stale:</strong> not recalculated for more than '
                 . Html::e((string) $this->limits['staleHours']) . ' h'
                 . ($since !== null ? ' (last good result ' . Html::e(Html::ago($since, $this->now)) . ')' : '')

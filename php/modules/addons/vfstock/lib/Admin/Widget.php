@@ -58,7 +58,7 @@ final class Widget extends \WHMCS\Module\AbstractWidget
                     $data['lists']['low'][] = ['note' => 'qty ' . $item['qty']] + $item;
                 }
                 if ($c['stale']) {
-                    $since = Condition::staleSince($view);
+                    $since = State::staleSince($view);
                     $data['lists']['stale'][] = ['note' => $since !== null ? 'since ' . Html::ago($since, $now) : '']
                         + $item;
                 } elseif ($c['untouched']) {
