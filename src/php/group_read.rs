@@ -19,13 +19,10 @@ use ext_php_rs::ffi::{zend_hash_find_known_hash, zend_hash_index_find, zend_stri
 use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 use serde::Deserialize;
 
-use super::zval_de::{deref, ZvalDe};
+use super::zval_de::{dense_list, deref, never_indexed, packed, ZvalDe};
 use crate::core::fit::Quota;
 use crate::core::hypervisor::{eligibility, Hypervisor, PoolName, Skip, Slots, StoragePool};
 use crate::core::input::{self, DocError, Flag, List, Num, ResourcesPage, SharedText};
-
-/// `HASH_FLAG_PACKED`: the array's keys are 0, 1, 2, … positions.
-const HASH_FLAG_PACKED: u32 = 1 << 2;
 
 /// The depth the generic reader gives an element of the `data` list.
 const ENTRY_DEPTH: usize = 2;
@@ -109,16 +106,6 @@ enum Shape<'a> {
     NotObject,
 }
 
-fn flags(ht: &ZendHashTable) -> u32 {
-    // SAFETY: reading the flags word of a live hash table.
-    unsafe { ht.u.flags }
-}
-
-/// A packed array without holes: a list whose element `i` is at index `i`.
-fn dense_list(ht: &ZendHashTable) -> bool {
-    flags(ht) & HASH_FLAG_PACKED != 0 && ht.nNumUsed == ht.nNumOfElements
-}
-
 /// The value at list index `i`.
 fn at(ht: &ZendHashTable, i: u32) -> Option<&Zval> {
     // SAFETY: a lookup in a live table; the zval lives as long as it.
@@ -138,17 +125,15 @@ fn object(zv: &Zval) -> Result<Shape<'_>, Odd> {
     if ht.nNumOfElements == 0 {
         return Ok(Shape::Object(ht));
     }
-    if flags(ht) & HASH_FLAG_PACKED != 0 {
+    if packed(ht) {
         return if dense_list(ht) {
             Ok(Shape::NotObject)
         } else {
             Err(Odd)
         };
     }
-    // A hash table without a key 0 is no list; one with it might be. No
-    // key ≥ 0 was ever inserted when the next free one is not above 0
-    // (PHP 8 starts it at ZEND_LONG_MIN): then the header alone tells.
-    if ht.nNextFreeElement <= 0 || at(ht, 0).is_none() {
+    // A hash table without a key 0 is no list; one with it might be.
+    if never_indexed(ht) || at(ht, 0).is_none() {
         Ok(Shape::Object(ht))
     } else {
         Err(Odd)

@@ -20,6 +20,24 @@ pub const MAX_DEPTH: usize = 128;
 /// `HASH_FLAG_PACKED`: the array's keys are 0, 1, 2, … positions.
 const HASH_FLAG_PACKED: u32 = 1 << 2;
 
+/// A packed array: its keys are positions (0, 1, 2, …), maybe with holes.
+pub(super) fn packed(ht: &ZendHashTable) -> bool {
+    // SAFETY: reading the flags word of a live hash table.
+    unsafe { ht.u.flags & HASH_FLAG_PACKED != 0 }
+}
+
+/// A packed array without holes: a list whose element `i` is at index `i`.
+pub(super) fn dense_list(ht: &ZendHashTable) -> bool {
+    packed(ht) && ht.nNumUsed == ht.nNumOfElements
+}
+
+/// No key ≥ 0 was ever inserted, so a non-empty table is no list: the
+/// next free index is not above 0 (PHP 8 starts it at `ZEND_LONG_MIN`,
+/// PHP 7 at 0), and the header alone tells.
+pub(super) fn never_indexed(ht: &ZendHashTable) -> bool {
+    ht.nNextFreeElement <= 0
+}
+
 /// Why a PHP value could not be read.
 #[derive(Debug)]
 pub struct Error(String);
@@ -76,13 +94,11 @@ impl<'a> ZvalDe<'a> {
 /// Whether the keys are 0, 1, 2, … in order; cheap for the common shapes
 /// (a packed array without holes, or one whose first key is a string).
 fn is_list(ht: &ZendHashTable) -> bool {
-    if ht.is_empty() {
+    if ht.is_empty() || dense_list(ht) {
         return true;
     }
-    // SAFETY: reading the flags word of a live hash table.
-    let flags = unsafe { ht.u.flags };
-    if flags & HASH_FLAG_PACKED != 0 && ht.nNumUsed == ht.nNumOfElements {
-        return true;
+    if never_indexed(ht) {
+        return false;
     }
     let mut it = ht.iter();
     let mut i = 0;
