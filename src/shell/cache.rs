@@ -71,8 +71,9 @@ impl<V: Clone> Cache<V> {
     /// answer larger than the whole budget is not kept.
     pub fn put(&self, url: &str, id: i64, value: Option<V>) {
         let bytes = OVERHEAD + url.len() + value.as_ref().map_or(0, self.weigh);
+        let key = (url.to_owned(), id);
         let mut inner = self.slots.lock();
-        if let Some(old) = inner.map.remove(&(url.to_owned(), id)) {
+        if let Some(old) = inner.map.remove(&key) {
             inner.bytes -= old.bytes;
         }
         if bytes > self.budget {
@@ -91,7 +92,7 @@ impl<V: Clone> Cache<V> {
         }
         inner.bytes += bytes;
         inner.map.insert(
-            (url.to_owned(), id),
+            key,
             Slot {
                 at: Instant::now(),
                 value,

@@ -46,19 +46,23 @@ pub fn claim(key: &str, ttl: Duration) -> bool {
     if t.leases.get(key).is_some_and(|&held| held > now) {
         return false;
     }
-    if let Some(_old) = t.leases.remove(key) {
-        t.bytes -= weight(key);
-    }
     let bytes = weight(key);
+    if t.leases.remove(key).is_some() {
+        t.bytes -= bytes;
+    }
     if bytes > BUDGET {
         return true;
     }
     if t.bytes + bytes > BUDGET {
-        let before = t.leases.len();
-        t.leases.retain(|_, held| *held > now);
-        if t.leases.len() != before {
-            t.bytes = t.leases.keys().map(|k| weight(k)).sum();
-        }
+        let mut freed = 0;
+        t.leases.retain(|k, held| {
+            let live = *held > now;
+            if !live {
+                freed += weight(k);
+            }
+            live
+        });
+        t.bytes -= freed;
     }
     while t.bytes + bytes > BUDGET {
         let nearest = t
