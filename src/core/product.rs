@@ -2,7 +2,7 @@
 //! groups a product can be placed in, and what its qty becomes given what
 //! the panel said.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::fit::{Buffer, Fit};
@@ -132,12 +132,14 @@ pub fn catalogue(rows: &[ProductRow], requested: Option<&[i64]>) -> Vec<Listed> 
     let Some(ids) = requested else {
         return products.into_iter().map(Listed::Row).collect();
     };
+    let mut by_id: HashMap<i64, Product> = products.into_iter().map(|p| (p.id, p)).collect();
     let mut once = HashSet::new();
     ids.iter()
         .filter(|id| once.insert(**id))
-        .map(|id| match products.iter().find(|p| p.id == *id) {
-            Some(p) => Listed::Row(p.clone()),
-            None => Listed::NoSuchProduct(*id),
+        .map(|id| {
+            by_id
+                .remove(id)
+                .map_or(Listed::NoSuchProduct(*id), Listed::Row)
         })
         .collect()
 }
@@ -200,26 +202,23 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub fn skipped(reason: String) -> Decision {
+    fn new(status: Status, qty: Option<i64>, reason: Option<String>) -> Decision {
         Decision {
-            status: Status::Skipped,
-            qty: None,
-            reason: Some(reason),
+            status,
+            qty,
+            reason,
             package: None,
             needs: None,
             groups: vec![],
         }
     }
 
+    pub fn skipped(reason: String) -> Decision {
+        Decision::new(Status::Skipped, None, Some(reason))
+    }
+
     fn untouched(reason: String) -> Decision {
-        Decision {
-            status: Status::Untouched,
-            qty: None,
-            reason: Some(reason),
-            package: None,
-            needs: None,
-            groups: vec![],
-        }
+        Decision::new(Status::Untouched, None, Some(reason))
     }
 
     fn set(current: i64, qty: i64, reason: Option<String>) -> Decision {
@@ -228,14 +227,7 @@ impl Decision {
         } else {
             Status::Updated
         };
-        Decision {
-            status,
-            qty: Some(qty),
-            reason,
-            package: None,
-            needs: None,
-            groups: vec![],
-        }
+        Decision::new(status, Some(qty), reason)
     }
 
     fn with(mut self, package: PackageState) -> Decision {
