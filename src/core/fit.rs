@@ -71,18 +71,18 @@ pub struct Quota {
     pub free: i64,
 }
 
-/// How many VPSes needing `need` of this cell fit in it;
-/// `None` is a cell that is missing or not an object.
+/// How many VPSes needing `need` of this cell fit in it, after `taken`
+/// already placed; `None` is a cell that is missing or not an object.
 ///
 /// The buffer is a share of `max`, not of `free`: free shrinks as the
 /// hypervisor fills, and a reserve that shrank with it would protect nothing.
-pub fn fit(cell: Option<Quota>, need: i64, buffer: Buffer) -> Fit {
+pub fn fit(cell: Option<Quota>, taken: i64, need: i64, buffer: Buffer) -> Fit {
     if need <= 0 {
         return Fit::Unlimited;
     }
     match cell {
         None => Fit::Finite(0),
-        Some(q) => fit_quota(q, 0, need, buffer),
+        Some(q) => fit_quota(q, taken, need, buffer),
     }
 }
 
@@ -110,48 +110,57 @@ mod tests {
 
     #[test]
     fn zero_need_is_unlimited() {
-        assert_eq!(fit(None, 0, Buffer::DEFAULT), Fit::Unlimited);
-        assert_eq!(fit(cell(100, 0), -5, Buffer::DEFAULT), Fit::Unlimited);
+        assert_eq!(fit(None, 0, 0, Buffer::DEFAULT), Fit::Unlimited);
+        assert_eq!(fit(cell(100, 0), 0, -5, Buffer::DEFAULT), Fit::Unlimited);
     }
 
     #[test]
     fn missing_cell_fits_nothing() {
-        assert_eq!(fit(None, 1, Buffer::DEFAULT), Fit::Finite(0));
+        assert_eq!(fit(None, 0, 1, Buffer::DEFAULT), Fit::Finite(0));
     }
 
     #[test]
     fn no_quota_is_unlimited_even_with_negative_free() {
-        assert_eq!(fit(cell(0, -50), 1, Buffer::DEFAULT), Fit::Unlimited);
-        assert_eq!(fit(cell(-1, 10), 1, Buffer::DEFAULT), Fit::Unlimited);
+        assert_eq!(fit(cell(0, -50), 0, 1, Buffer::DEFAULT), Fit::Unlimited);
+        assert_eq!(fit(cell(-1, 10), 0, 1, Buffer::DEFAULT), Fit::Unlimited);
     }
 
     #[test]
     fn buffer_is_a_share_of_max_rounded_up() {
         // max 1000, 10% → reserve 100; free 600 → 500 / 100 = 5.
         assert_eq!(
-            fit(cell(1000, 600), 100, Buffer::percent(10)),
+            fit(cell(1000, 600), 0, 100, Buffer::percent(10)),
             Fit::Finite(5)
         );
         // max 1001, 10% → reserve ceil(100.1) = 101; 600 − 101 = 499 → 4.
         assert_eq!(
-            fit(cell(1001, 600), 100, Buffer::percent(10)),
+            fit(cell(1001, 600), 0, 100, Buffer::percent(10)),
             Fit::Finite(4)
         );
         assert_eq!(
-            fit(cell(1000, 600), 100, Buffer::percent(0)),
+            fit(cell(1000, 600), 0, 100, Buffer::percent(0)),
             Fit::Finite(6)
         );
         assert_eq!(
-            fit(cell(1000, 1000), 1, Buffer::percent(100)),
+            fit(cell(1000, 1000), 0, 1, Buffer::percent(100)),
             Fit::Finite(0)
         );
     }
 
     #[test]
     fn nothing_available_fits_zero() {
-        assert_eq!(fit(cell(1000, 100), 1, Buffer::percent(10)), Fit::Finite(0));
-        assert_eq!(fit(cell(1000, -5), 1, Buffer::percent(0)), Fit::Finite(0));
-        assert_eq!(fit(cell(1000, 99), 100, Buffer::percent(0)), Fit::Finite(0));
+        assert_eq!(
+            fit(cell(1000, 100), 0, 1, Buffer::percent(10)),
+            Fit::Finite(0)
+        );
+        assert_eq!(
+            fit(cell(1000, -5), 0, 1, Buffer::percent(0)),
+            Fit::Finite(0)
+        );
+        assert_eq!(
+            fit(cell(1000, 99), 0, 100, Buffer::percent(0)),
+            Fit::Finite(0)
+        );
     }
 
     #[test]
@@ -172,15 +181,15 @@ mod tests {
         assert_eq!(Buffer::percent(100).reserve(i64::MAX), i64::MAX);
         assert_eq!(Buffer::percent(50).reserve(i64::MAX), i64::MAX / 2 + 1);
         assert_eq!(
-            fit(cell(i64::MAX, i64::MAX), 1, Buffer::percent(0)),
+            fit(cell(i64::MAX, i64::MAX), 0, 1, Buffer::percent(0)),
             Fit::Finite(i64::MAX)
         );
         assert_eq!(
-            fit(cell(i64::MAX, i64::MIN), 1, Buffer::percent(100)),
+            fit(cell(i64::MAX, i64::MIN), 0, 1, Buffer::percent(100)),
             Fit::Finite(0)
         );
         assert_eq!(
-            fit(cell(1, i64::MAX), i64::MAX, Buffer::percent(0)),
+            fit(cell(1, i64::MAX), 0, i64::MAX, Buffer::percent(0)),
             Fit::Finite(1)
         );
     }

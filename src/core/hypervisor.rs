@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::fit::{fit_quota, Buffer, Fit, Quota};
+use super::fit::{fit, fit_quota, Buffer, Fit, Quota};
 use super::group::Ipv4Need;
 use serde::{Deserialize, Deserializer};
 
@@ -400,12 +400,7 @@ pub fn evaluate(hv: &Hypervisor, needs: &Needs, taken: Option<&Taken>) -> Row {
 /// it builds no row.
 pub fn axes(hv: &Hypervisor, needs: &Needs, taken: &Taken) -> Result<Axes, Skip> {
     hv.eligible?;
-    let b = needs.buffer;
-    let cell = |q: Option<Quota>, used: i64, need: i64| match q {
-        _ if need <= 0 => Fit::Unlimited,
-        None => Fit::Finite(0),
-        Some(q) => fit_quota(q, used, need, b),
-    };
+    let cell = |q: Option<Quota>, taken: i64, need: i64| fit(q, taken, need, needs.buffer);
     let (storage, pool) = storage_fit(hv, needs, taken);
     let servers = match hv.slots {
         Slots::Unreported => Fit::Unlimited,
