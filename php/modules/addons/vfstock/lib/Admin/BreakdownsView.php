@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace WHMCS\Module\Addon\VfStock\Admin;
 
-use WHMCS\Module\Addon\VfStock\State;
+use WHMCS\Module\Addon\VfStock\Cli\Stored;
 
 /**
  * Per product, collapsed until opened: the package, buffer and IPv4 count
@@ -17,11 +17,15 @@ final class BreakdownsView
      * @param list<array<string, mixed>> $products State::products()
      * @param array{staleHours: float, lowStock: int} $limits
      */
+    /** Breakdown rows by key: products that share them read them once. */
+    private readonly Stored $stored;
+
     public function __construct(
         private readonly array $products,
         private readonly array $limits,
         private readonly int $now,
     ) {
+        $this->stored = new Stored();
     }
 
     public function render(): string
@@ -92,14 +96,14 @@ final class BreakdownsView
         if ($groups === []) {
             $body .= '<p class="text-muted">No group was counted.</p>';
         }
+        $stored = $this->stored->groups($view);
         foreach ($groups as $gid => $group) {
             if (is_array($group)) {
-                $key = isset($group['key']) && is_string($group['key']) ? $group['key'] : null;
                 $body .= GroupView::section(
                     (int) $gid,
                     $group,
                     $view['defaultGroup'],
-                    State::hypervisors($key),
+                    $stored[(int) $gid]['hypervisors'] ?? [],
                     $view['ipv4']
                 );
             }

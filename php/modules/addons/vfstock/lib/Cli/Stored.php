@@ -10,7 +10,8 @@ use WHMCS\Module\Addon\VfStock\State;
  * A product's stored groups (State::product()/products()) with their
  * hypervisor rows attached (State::hypervisors() of each group's `key`):
  * the same shape as the groups of a refresh result, so one renderer serves
- * both. Rows shared by several products are read once.
+ * both. Rows shared by several products are read once (for the admin page
+ * and the CLI alike).
  */
 final class Stored
 {
