@@ -95,14 +95,27 @@ final class SoldOut
         }
         $ours = array_map('intval', Capsule::table(Schema::HIDDEN)->pluck('sub_id')->all());
         $label = $this->settings->locationLabel();
-        $options = Capsule::table('tblproductconfigoptions')->get(['id', 'gid', 'optionname'])->all();
+        $options = array_filter(
+            Capsule::table('tblproductconfigoptions')->get(['id', 'gid', 'optionname'])->all(),
+            static fn (object $o): bool => OptionValue::is((string) $o->optionname, $label)
+        );
+        if ($options === []) {
+            return;
+        }
+        // Every product's state and every option group's products, read once.
+        $linked = [];
+        foreach (Capsule::table('tblproductconfiglinks')
+            ->whereIn('gid', array_map(static fn (object $o): int => (int) $o->gid, $options))
+            ->get(['gid', 'pid']) as $link) {
+            $linked[(int) $link->gid][(int) $link->pid] = true;
+        }
+        $byId = [];
+        foreach (State::products() as $view) {
+            $byId[(int) $view['id']] = $view;
+        }
         foreach ($options as $option) {
-            if (!OptionValue::is((string) $option->optionname, $label)) {
-                continue;
-            }
-            $products = array_map('intval', Capsule::table('tblproductconfiglinks')->where('gid', $option->gid)
-                ->pluck('pid')->all());
-            $views = State::products($products);
+            // The managed products linked to it, in id order.
+            $views = array_values(array_intersect_key($byId, $linked[(int) $option->gid] ?? []));
             if ($views === [] || in_array(false, array_column($views, 'checked'), true)) {
                 continue; // a product never checked: nothing is known about its Locations
             }
