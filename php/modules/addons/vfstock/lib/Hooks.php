@@ -184,7 +184,9 @@ final class Hooks
         }
         $products = array_values(array_unique(array_map('intval', Capsule::table('tblhosting')
             ->whereIn('id', $services)->pluck('packageid')->all())));
-        $products = array_values(array_filter($products, [Database::class, 'isManaged']));
+        $managed = array_flip(array_map('intval', Database::managed()->whereIn('tblproducts.id', $products)
+            ->pluck('tblproducts.id')->all()));
+        $products = array_values(array_filter($products, static fn (int $p): bool => isset($managed[$p])));
         if ($products === []) {
             return;
         }
