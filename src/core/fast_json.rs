@@ -626,10 +626,7 @@ impl<'a> P<'a> {
         }
         for (i, d) in other.iter().enumerate() {
             if let Some(d) = d {
-                let name = match &d.name {
-                    None => PoolName::Index(i),
-                    Some(n) => PoolName::Named(Arc::clone(n)),
-                };
+                let name = PoolName::other(i, d.name.clone().unwrap_or_else(empty_name));
                 pools.push(StoragePool {
                     name,
                     storage_type: d.storage_type,

@@ -66,6 +66,18 @@ pub enum PoolName {
     Index(usize),
 }
 
+impl PoolName {
+    /// The `i`-th `otherStorage` entry's: its name, or its position when
+    /// it has none (every reader of a page names pools this way).
+    pub fn other(i: usize, name: Arc<str>) -> PoolName {
+        if name.is_empty() {
+            PoolName::Index(i)
+        } else {
+            PoolName::Named(name)
+        }
+    }
+}
+
 impl std::fmt::Display for PoolName {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
@@ -185,11 +197,7 @@ impl Hypervisor {
         }
         for (i, pool) in res.other_storage.into_items().into_iter().enumerate() {
             if let Some(pool) = pool.into_inner() {
-                let name = if pool.name.0.is_empty() {
-                    PoolName::Index(i)
-                } else {
-                    PoolName::Named(Arc::clone(&pool.name.0))
-                };
+                let name = PoolName::other(i, Arc::clone(&pool.name.0));
                 pools.push(storage_pool(pool, name));
             }
         }

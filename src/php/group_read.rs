@@ -259,12 +259,7 @@ fn entry(k: &Keys, names: &mut Names, zv: &Zval) -> Result<Hypervisor, Odd> {
                         return Err(Odd);
                     };
                     if let Shape::Object(p) = object(item)? {
-                        let pool_name = names.get(field(p, k.name));
-                        let name = if pool_name.is_empty() {
-                            PoolName::Index(i as usize)
-                        } else {
-                            PoolName::Named(pool_name)
-                        };
+                        let name = PoolName::other(i as usize, names.get(field(p, k.name)));
                         pools.push(StoragePool {
                             name,
                             storage_type: num(field(p, k.storage_type)),
