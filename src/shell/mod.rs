@@ -3,6 +3,7 @@
 //! Knows nothing of PHP; the boundary hands it [`settings::Settings`] and an
 //! [`settings::Api`], and gets plain Rust values back.
 
+pub mod allocator;
 pub mod cache;
 pub mod check;
 pub mod deadline;
