@@ -180,6 +180,9 @@ pub struct Shape {
     shared: HashMap<(i64, *const GroupCapacity), Zval>,
     /// Fixed words for skip reasons, bindings and statuses.
     fixed: HashMap<&'static str, Word>,
+    /// Pool names interned already: a fleet has a few, named on every
+    /// hypervisor, and interning one hashes and looks it up each time.
+    pool_names: Vec<(Arc<str>, Word)>,
     /// The skip reasons and binding axes, interned once.
     skips: [Word; 4],
     axes: [Word; 5],
@@ -203,12 +206,28 @@ struct RowTemplate {
 /// `sizeof(Bucket)`: a zval, the hash and the key pointer (PHP 7.0 – 8.4).
 const BUCKET: usize = 32;
 
+/// `GC_IMMUTABLE` (= `IS_ARRAY_IMMUTABLE`), in a zend_refcounted's flags (PHP 7.3 – 8.4).
+const GC_IMMUTABLE: u32 = 1 << 6;
+
+impl Drop for RowTemplate {
+    fn drop(&mut self) {
+        // Released as the ordinary table it is.
+        // SAFETY: the type-info word of a live table's header.
+        unsafe { self.table.gc.u.type_info &= !GC_IMMUTABLE };
+    }
+}
+
 impl RowTemplate {
     fn new(keys: [Word; ROW_KEYS]) -> RowTemplate {
         let mut table = table(ROW_KEYS);
         for k in keys {
             put(&mut table, k, Zval::new());
         }
+        // Immutable (the flag opcache gives the arrays it holds): PHP then
+        // copies it with one memcpy instead of re-inserting each bucket.
+        // It is: nulls under interned keys, never written after this.
+        // SAFETY: the type-info word of a live table's header.
+        unsafe { table.gc.u.type_info |= GC_IMMUTABLE };
         let mut t = RowTemplate {
             table,
             keys,
@@ -294,11 +313,27 @@ impl Shape {
             w,
             shared: HashMap::new(),
             fixed: HashMap::new(),
+            pool_names: Vec::new(),
         }
     }
 
     fn word(&mut self, s: &'static str) -> Zval {
         self.fixed.entry(s).or_insert_with(|| Word::new(s)).zval()
+    }
+
+    fn pool_name(&mut self, n: &Arc<str>) -> Word {
+        if let Some((_, w)) = self
+            .pool_names
+            .iter()
+            .find(|(m, _)| Arc::ptr_eq(m, n) || m == n)
+        {
+            return *w;
+        }
+        let w = Word::new(n);
+        if self.pool_names.len() < 16 {
+            self.pool_names.push((Arc::clone(n), w));
+        }
+        w
     }
 
     fn opt_word(&mut self, s: Option<&'static str>) -> Zval {
@@ -321,7 +356,7 @@ impl Shape {
         let pool = match &row.pool {
             None => Zval::new(),
             Some(crate::core::hypervisor::PoolName::Local) => self.w.local_storage.zval(),
-            Some(crate::core::hypervisor::PoolName::Named(n)) => Word::new(n).zval(),
+            Some(crate::core::hypervisor::PoolName::Named(n)) => self.pool_name(n).zval(),
             Some(p) => Word::new(&p.to_string()).zval(),
         };
         let values = [
