@@ -496,6 +496,41 @@ final class AddonAdminPageTest extends AddonTestCase
         self::assertStringContainsString('no history yet', $chart->svg([], 'x'));
     }
 
+    public function testEveryProductsChartComesFromOneHistoryQueryNotOnePerProduct(): void
+    {
+        $ids = [$this->product];
+        for ($i = 1; $i <= 30; $i++) {
+            $ids[] = $this->addProduct(['name' => "VPS {$i}"]);
+        }
+        $this->cronRefresh();
+        $now = time();
+        Capsule::table(Schema::HISTORY)->delete();
+        foreach ($ids as $n => $pid) {
+            // Each product its own values: one change before the window, two within it.
+            foreach ([[$n + 500, 40], [$n + 300, 12], [$n, 2]] as [$qty, $daysAgo]) {
+                Capsule::table(Schema::HISTORY)->insert(['product_id' => $pid, 'qty' => $qty, 'status' => 'updated',
+                    'reason' => null, 'created_at' => $now - $daysAgo * 86400]);
+            }
+        }
+        $db = Capsule::connection();
+        $db->flushQueryLog();
+        $db->enableQueryLog();
+        try {
+            $x = self::dom($this->view());
+            $log = $db->getQueryLog();
+        } finally {
+            $db->disableQueryLog();
+        }
+        $reads = array_filter($log, static fn (array $q): bool => str_contains($q['query'], Schema::HISTORY));
+        self::assertCount(1, $reads, 'one history query for 31 products, not one or two each');
+        foreach ($ids as $n => $pid) {
+            $title = self::text($x, "//tr[@data-pid='{$pid}']//*[local-name()='svg']/*[local-name()='title']");
+            self::assertStringEndsWith(': ' . ($n + 500) . ' → ' . ($n + 300) . ' → ' . $n, $title, "product {$pid}");
+            $dots = $x->query("//tr[@data-pid='{$pid}']//*[local-name()='svg']/*[local-name()='circle']");
+            self::assertSame(2, $dots->length, "product {$pid}: a dot per change within the window");
+        }
+    }
+
     public function testAZeroedProductReadsAsAWarningNeverAsSuccess(): void
     {
         $this->cronRefresh();

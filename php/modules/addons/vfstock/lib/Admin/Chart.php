@@ -28,7 +28,7 @@ final class Chart
         $this->since = $now - $days * 86400;
     }
 
-    /** Where the chart starts: what State::history() needs. */
+    /** Where the chart starts: what State::histories() needs. */
     public function since(): int
     {
         return $this->since;

@@ -33,6 +33,8 @@ final class ProductsView
                 . ' (Products/Services &gt; Details).</p>');
         }
         $chart = new Chart($this->now);
+        $ids = array_map(static fn (array $view): int => (int) $view['id'], $this->products);
+        $histories = State::histories($ids, $chart->since());
         $rows = [];
         $counts = ['stale' => 0, 'zeroed' => 0, 'soldOut' => 0];
         foreach ($this->products as $view) {
@@ -40,7 +42,7 @@ final class ProductsView
             $counts['stale'] += $c['stale'] ? 1 : 0;
             $counts['zeroed'] += $c['zeroed'] !== null ? 1 : 0;
             $counts['soldOut'] += $c['soldOut'] ? 1 : 0;
-            $rows[] = $this->row($view, $c, $chart);
+            $rows[] = $this->row($view, $c, $chart, $histories[(int) $view['id']] ?? []);
         }
         $intro = '<p class="vfstock-intro">' . Html::e(Html::plural(count($this->products), 'product', 'products'))
             . ', as the last refresh left them.';
@@ -65,8 +67,9 @@ final class ProductsView
     /**
      * @param array<string, mixed> $view
      * @param array<string, mixed> $c Condition::of()
+     * @param list<array{qty: ?int, status: string, at: int}> $history State::histories()
      */
-    private function row(array $view, array $c, Chart $chart): string
+    private function row(array $view, array $c, Chart $chart, array $history): string
     {
         $id = (int) $view['id'];
         $status = Html::label(
@@ -92,7 +95,6 @@ final class ProductsView
             $checked = '<time datetime="' . Html::e(date('c', $at)) . '" title="' . Html::e(Html::ago($at, $this->now))
                 . '">' . Html::e(Html::when($at)) . '</time>';
         }
-        $history = State::history($id, $chart->since());
 
         return '<tr data-pid="' . $id . '" id="vfstock-product-' . $id . '"'
             . ($c['row'] !== '' ? ' class="' . Html::e($c['row']) . '"' : '') . '>'
