@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace WHMCS\Module\Addon\VfStock\Admin;
 
 /**
- * A product's qty over the last days (State::history) as an inline SVG
+ * A product's qty over the last days (State::histories) as an inline SVG
  * step chart with a time axis: dated ticks a week apart, the qty scale on
  * the left, a dot per change (red where the product was sold out), each
  * with its date in a tooltip.
