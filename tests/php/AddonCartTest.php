@@ -148,6 +148,47 @@ final class AddonCartTest extends AddonTestCase
         self::assertSame([2, 0], [$groups[1]['reserved'], $groups[1]['unplaced']]);
     }
 
+    public function testPendingServicesReadTheirProductsOptionsOnceNotOncePerService(): void
+    {
+        $memory = $this->addOption($this->product, 'Memory', ['1024|1 GB', '2048|2 GB']);
+        $twoGb = (int) Capsule::table('tblproductconfigoptionssub')->where('configid', $memory)
+            ->where('optionname', '2048|2 GB')->value('id');
+        $order = function (int $count) use ($memory, $twoGb): void {
+            for ($i = 0; $i < $count; $i++) {
+                $service = $this->pendingOrder($this->subs['4|Big']);
+                Capsule::table('tblhostingconfigoptions')->insert(['relid' => $service, 'configid' => $memory,
+                    'optionid' => $twoGb]);
+            }
+        };
+        $optionReads = function (): array {
+            Capsule::table(Schema::LEASES)->update(['expires_at' => 0]);
+            $db = Capsule::connection();
+            $db->flushQueryLog();
+            $db->enableQueryLog();
+            try {
+                $this->fireHook('AfterCronJob', []);
+                $log = $db->getQueryLog();
+            } finally {
+                $db->disableQueryLog();
+            }
+
+            return array_column(array_filter($log, static fn (array $q): bool => (bool) preg_match(
+                '/from [`"]?tblproductconfigoptions(sub)?[`"]? /i',
+                $q['query']
+            )), 'query');
+        };
+        $order(1);
+        $one = $optionReads();
+        $order(19);
+        $twenty = $optionReads();
+        self::assertSame($one, $twenty, 'the same option reads for 20 pending services as for one');
+        self::assertLessThanOrEqual(3, count($twenty), implode("\n", $twenty));
+        // Each pending 2 GB VPS holds two of Big's 1 GB places (4 × 16 of them).
+        $groups = json_decode((string) $this->state($this->product)->groups, true);
+        self::assertSame([20, 0], [$groups[4]['reserved'], $groups[4]['unplaced']]);
+        self::assertSame(2 + 0 + 5 + (64 - 40), $this->qty($this->product));
+    }
+
     public function testOldOrProvisionedServicesHoldNothing(): void
     {
         $this->pendingOrder($this->subs['1|London'], 'Pending', date('Y-m-d H:i:s', time() - 49 * 3600));

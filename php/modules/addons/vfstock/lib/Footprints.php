@@ -32,6 +32,9 @@ final class Footprints
     /** @var array<int, ?object> managed product rows read so far (pending services share their product's) */
     private array $products = [];
 
+    /** @var array<int, array{0: array<int, object>, 1: array<int, object>}> Footprints::optionsOf() read so far */
+    private array $options = [];
+
     public function __construct(private readonly Settings $settings)
     {
     }
@@ -109,24 +112,14 @@ final class Footprints
         if ($choices === []) {
             return [];
         }
-        $options = Capsule::table('tblproductconfigoptions')
-            ->join('tblproductconfiglinks', 'tblproductconfiglinks.gid', '=', 'tblproductconfigoptions.gid')
-            ->where('tblproductconfiglinks.pid', $productId)
-            ->whereIn('tblproductconfigoptions.id', array_map('intval', array_keys($choices)))
-            ->get(['tblproductconfigoptions.id', 'tblproductconfigoptions.optionname',
-                'tblproductconfigoptions.optiontype']);
-        $subIds = [];
-        foreach ($options as $o) {
-            if ((int) $o->optiontype !== self::QUANTITY) {
-                $subIds[] = $pick($choices[$o->id], false);
-            }
-        }
-        $subs = $subIds === [] ? [] : Capsule::table('tblproductconfigoptionssub')->whereIn('id', $subIds)
-            ->get(['id', 'configid', 'optionname'])->keyBy('id')->all();
+        [$options, $subs] = $this->options[$productId] ??= self::optionsOf($productId);
         $out = [];
-        foreach ($options as $o) {
+        foreach ($options as $id => $o) {
+            if (!array_key_exists($id, $choices)) {
+                continue; // not chosen
+            }
             $type = (int) $o->optiontype;
-            $choice = $pick($choices[$o->id], $type === self::QUANTITY);
+            $choice = $pick($choices[$id], $type === self::QUANTITY);
             if ($type === self::QUANTITY) {
                 $out[] = [(string) $o->optionname, $type, max(0, $choice), ''];
                 continue;
@@ -140,6 +133,28 @@ final class Footprints
         }
 
         return $out;
+    }
+
+    /**
+     * Every configurable option linked to the product, and their
+     * sub-options: two queries per product, however many services and
+     * cart lines share it.
+     *
+     * @return array{0: array<int, object>, 1: array<int, object>} options and sub-options, by id
+     */
+    private static function optionsOf(int $productId): array
+    {
+        $options = Capsule::table('tblproductconfigoptions')
+            ->join('tblproductconfiglinks', 'tblproductconfiglinks.gid', '=', 'tblproductconfigoptions.gid')
+            ->where('tblproductconfiglinks.pid', $productId)
+            ->orderBy('tblproductconfigoptions.id')
+            ->get(['tblproductconfigoptions.id', 'tblproductconfigoptions.optionname',
+                'tblproductconfigoptions.optiontype'])->keyBy('id')->all();
+        $ids = array_keys($options);
+        $subs = $ids === [] ? [] : Capsule::table('tblproductconfigoptionssub')->whereIn('configid', $ids)
+            ->get(['id', 'configid', 'optionname'])->keyBy('id')->all();
+
+        return [$options, $subs];
     }
 
     /**
