@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace WHMCS\Module\Addon\VfStock\Admin;
 
 use WHMCS\Module\Addon\VfStock\ConnectionCheck;
+use WHMCS\Module\Addon\VfStock\Figure;
 use WHMCS\Module\Addon\VfStock\Panel;
 
 /**
@@ -60,7 +61,7 @@ final class ConnectionView
                 . '</tr>';
         }
         $token = function_exists('generate_token') ? (string) generate_token('form') : '';
-        $seconds = rtrim(rtrim(number_format($this->deadline, 1, '.', ''), '0'), '.');
+        $seconds = Figure::short($this->deadline);
         $form = '<form method="post" action="' . Html::e($this->link) . '" id="vfstock-check-form"'
             . ' class="vfstock-toolbar">' . $token
             . '<input type="hidden" name="action" value="check">'

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace WHMCS\Module\Addon\VfStock\Admin;
 
+use WHMCS\Module\Addon\VfStock\Figure;
 use WHMCS\Module\Addon\VfStock\State;
 
 /**
@@ -85,7 +86,7 @@ final class ProductsView
         if ($c['stale']) {
             $since = State::staleSince($view);
             $reason .= '<div class="text-danger vfstock-stale"><strong>Stale:</strong> not recalculated for more than '
-                . Html::e((string) $this->limits['staleHours']) . ' h'
+                . Html::e(Figure::short((float) $this->limits['staleHours'])) . ' h'
                 . ($since !== null ? ' (last good result ' . Html::e(Html::ago($since, $this->now)) . ')' : '')
                 . '; the panel cannot be read.</div>';
         }

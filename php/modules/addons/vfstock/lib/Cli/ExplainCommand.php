@@ -6,6 +6,7 @@ namespace WHMCS\Module\Addon\VfStock\Cli;
 
 use WHMCS\Database\Capsule;
 use WHMCS\Module\Addon\VfStock\Database;
+use WHMCS\Module\Addon\VfStock\Figure;
 use WHMCS\Module\Addon\VfStock\Settings;
 use WHMCS\Module\Addon\VfStock\State;
 
@@ -322,12 +323,8 @@ final class ExplainCommand extends Command
                 . ' one (Products/Services > Module Settings).');
         }
         if ($staleHours !== null) {
-            $text .= self::wrap('STALE: not recalculated for more than ' . rtrim(rtrim(number_format(
-                $staleHours,
-                1,
-                '.',
-                ''
-            ), '0'), '.') . ' hours: the panel cannot be read, so its qty is kept as it was.');
+            $text .= self::wrap('STALE: not recalculated for more than ' . Figure::short($staleHours)
+                . ' hours: the panel cannot be read, so its qty is kept as it was.');
         }
         $text .= "\n" . self::wrap($why);
         if ($locations !== []) {

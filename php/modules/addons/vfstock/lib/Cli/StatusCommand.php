@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace WHMCS\Module\Addon\VfStock\Cli;
 
+use WHMCS\Module\Addon\VfStock\Figure;
 use WHMCS\Module\Addon\VfStock\Settings;
 use WHMCS\Module\Addon\VfStock\State;
 
@@ -152,7 +153,7 @@ final class StatusCommand extends Command
 
     private static function hours(float $hours): string
     {
-        $shown = rtrim(rtrim(number_format($hours, 1, '.', ''), '0'), '.');
+        $shown = Figure::short($hours);
 
         return $shown . ($shown === '1' ? ' hour' : ' hours');
     }
