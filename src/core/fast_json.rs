@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use super::fit::Quota;
-use super::hypervisor::{eligibility, Hypervisor, PoolName, Skip, Slots, StoragePool};
+use super::hypervisor::{eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool};
 use super::input::{list_index_bytes, List, Num, ResourcesPage};
 use super::value::{parse_numeric, str_flag};
 
@@ -36,7 +36,7 @@ pub fn resources(text: &[u8]) -> Option<ResourcesPage> {
     let mut p = P {
         b: text,
         i: 0,
-        names: Vec::new(),
+        names: PoolNames::default(),
         other: Vec::new(),
     };
     let page = p.page().ok()?;
@@ -48,7 +48,7 @@ struct P<'a> {
     b: &'a [u8],
     i: usize,
     /// Pool names seen, shared between hypervisors.
-    names: Vec<Arc<str>>,
+    names: PoolNames,
     /// The current entry's `otherStorage` items, reused between entries.
     other: Vec<Option<PoolData>>,
 }
@@ -432,16 +432,11 @@ impl<'a> P<'a> {
                 if s.is_empty() {
                     return Ok(None);
                 }
-                if shared {
-                    if let Some(n) = self.names.iter().find(|n| n.as_bytes() == bytes) {
-                        return Ok(Some(Arc::clone(n)));
-                    }
-                }
-                let n: Arc<str> = Arc::from(s);
-                if shared && self.names.len() < 16 {
-                    self.names.push(Arc::clone(&n));
-                }
-                Ok(Some(n))
+                Ok(Some(if shared {
+                    self.names.get(s)
+                } else {
+                    Arc::from(s)
+                }))
             }
             Some(b'-' | b'0'..=b'9') => self.int().map(|n| Some(Arc::from(n.to_string()))),
             _ => self.skip(0).map(|()| None),

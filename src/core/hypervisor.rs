@@ -78,6 +78,28 @@ impl PoolName {
     }
 }
 
+/// The pool names of one page, shared: a fleet has a few (`nvme-mount`,
+/// …) on every hypervisor, so a page reader allocates each once, not once
+/// per pool.
+#[derive(Default)]
+pub struct PoolNames(Vec<Arc<str>>);
+
+impl PoolNames {
+    /// Names kept; a page with more distinct ones allocates the rest.
+    const KEPT: usize = 16;
+
+    pub fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.0.iter().find(|n| ***n == *name) {
+            return Arc::clone(n);
+        }
+        let n: Arc<str> = Arc::from(name);
+        if self.0.len() < Self::KEPT {
+            self.0.push(Arc::clone(&n));
+        }
+        n
+    }
+}
+
 impl std::fmt::Display for PoolName {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::fit::{Buffer, Fit};
 use super::group::{group_capacity, GroupCapacity, GroupTaken, Ipv4Need, Ipv4Pool};
-use super::hypervisor::{Axis, Hypervisor, Needs, Skip};
+use super::hypervisor::{Axis, Hypervisor, Needs, PoolNames, Skip};
 use super::input::{
     package_from, package_from_json, resources_from, resources_from_json, DocError, Package,
     Setting,
@@ -1028,4 +1028,30 @@ proptest! {
         let own_of_one: Vec<Fit> = same.iter().map(|h| cap_in(package(n.0, n.1, n.2, 4), entries(std::slice::from_ref(h)), k, 10, Ipv4Pool::Hypervisor).fits).collect();
         prop_assert!(own_of_one.iter().all(|f| *f <= Fit::Finite(ip.max(0) / k)));
     }
+}
+
+#[test]
+fn a_pages_pool_names_are_shared_and_a_few_are_kept() {
+    let mut names = PoolNames::default();
+    let a = names.get("nvme-mount");
+    let b = names.get("nvme-mount");
+    assert!(
+        std::sync::Arc::ptr_eq(&a, &b),
+        "one allocation for a repeated name"
+    );
+    assert_eq!(&*names.get("ssd"), "ssd");
+    let many: Vec<_> = (0..40).map(|i| names.get(&format!("pool-{i}"))).collect();
+    assert!(many
+        .iter()
+        .enumerate()
+        .all(|(i, n)| **n == *format!("pool-{i}")));
+    let late = names.get("pool-39");
+    assert!(
+        !std::sync::Arc::ptr_eq(&late, &many[39]),
+        "past the kept few, names are allocated"
+    );
+    assert!(
+        std::sync::Arc::ptr_eq(&names.get("nvme-mount"), &a),
+        "the first ones stay shared"
+    );
 }

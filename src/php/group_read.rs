@@ -21,7 +21,9 @@ use serde::Deserialize;
 
 use super::zval_de::{dense_list, deref, never_indexed, packed, ZvalDe};
 use crate::core::fit::Quota;
-use crate::core::hypervisor::{eligibility, Hypervisor, PoolName, Skip, Slots, StoragePool};
+use crate::core::hypervisor::{
+    eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool,
+};
 use crate::core::input::{self, DocError, Flag, List, Num, ResourcesPage, SharedText};
 
 /// The depth the generic reader gives an element of the `data` list.
@@ -207,7 +209,7 @@ fn quota(k: &Keys, t: &ZendHashTable) -> Quota {
 }
 
 /// One element of the `data` list, as `Hypervisor::deserialize` reads it.
-fn entry(k: &Keys, names: &mut Names, zv: &Zval) -> Result<Hypervisor, Odd> {
+fn entry(k: &Keys, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd> {
     let skipped = Hypervisor::skipped;
     let entry = match object(zv)? {
         Shape::Object(t) => Some(t),
@@ -259,7 +261,7 @@ fn entry(k: &Keys, names: &mut Names, zv: &Zval) -> Result<Hypervisor, Odd> {
                         return Err(Odd);
                     };
                     if let Shape::Object(p) = object(item)? {
-                        let name = PoolName::other(i as usize, names.get(field(p, k.name)));
+                        let name = PoolName::other(i as usize, pool_name(names, field(p, k.name)));
                         pools.push(StoragePool {
                             name,
                             storage_type: num(field(p, k.storage_type)),
@@ -292,27 +294,15 @@ fn entry(k: &Keys, names: &mut Names, zv: &Zval) -> Result<Hypervisor, Odd> {
     })
 }
 
-/// Pool names, shared: a fleet has a few (`nvme-mount`, …) on every
-/// hypervisor, so each is allocated once per call, not once per pool.
-#[derive(Default)]
-struct Names(Vec<Arc<str>>);
-
-impl Names {
-    fn get(&mut self, v: Option<&Zval>) -> Arc<str> {
-        if let Some(v) = v.filter(|v| type_of(v) == IS_STRING) {
-            // SAFETY: a string zval holds a live zend_string.
-            let bytes = unsafe { &*v.value.str_ }.as_bytes();
-            if let Some(n) = self.0.iter().find(|n| n.as_bytes() == bytes) {
-                return Arc::clone(n);
-            }
-            let n = text(Some(v));
-            if self.0.len() < 16 && n.as_bytes() == bytes {
-                self.0.push(Arc::clone(&n));
-            }
-            return n;
+/// A pool's name, shared through `names` when it is plain UTF-8 text.
+fn pool_name(names: &mut PoolNames, v: Option<&Zval>) -> Arc<str> {
+    if let Some(v) = v.filter(|v| type_of(v) == IS_STRING) {
+        // SAFETY: a string zval holds a live zend_string.
+        if let Ok(s) = std::str::from_utf8(unsafe { &*v.value.str_ }.as_bytes()) {
+            return names.get(s);
         }
-        text(v)
     }
+    text(v)
 }
 
 /// `core::input::resources_from` over a PHP value, the common shapes read
@@ -320,7 +310,7 @@ impl Names {
 pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
     let generic = || input::resources_from(ZvalDe::new(zv));
     let k = &Keys::new();
-    let mut names = Names::default();
+    let mut names = PoolNames::default();
     let top = match object(zv) {
         Err(Odd) => return generic(),
         Ok(Shape::NotObject) => return Err(DocError::NotObject),
