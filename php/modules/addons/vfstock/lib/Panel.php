@@ -70,6 +70,30 @@ final class Panel
         return $out;
     }
 
+    /**
+     * forProducts() split by what can be read: the panels with an API token
+     * and their products, the products without a panel, and the panels
+     * without a token (whose products are not refreshed either).
+     *
+     * @param array<int, array{0: ?self, 1: list<int>}> $panels forProducts()
+     * @return array{usable: array<int, array{0: self, 1: list<int>}>, orphans: list<int>,
+     *               tokenless: list<array{0: self, 1: list<int>}>}
+     */
+    public static function usable(array $panels): array
+    {
+        $out = ['usable' => [], 'orphans' => $panels[0][1] ?? [], 'tokenless' => []];
+        unset($panels[0]);
+        foreach ($panels as $serverId => [$panel, $products]) {
+            if ($panel->token() !== '') {
+                $out['usable'][$serverId] = [$panel, $products];
+            } else {
+                $out['tokenless'][] = [$panel, $products];
+            }
+        }
+
+        return $out;
+    }
+
     private static function first(?int $group): ?self
     {
         $query = Capsule::table('tblservers')

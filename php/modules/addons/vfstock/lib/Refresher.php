@@ -56,29 +56,22 @@ final class Refresher
         $products = $options['products'] ?? null;
         // A dry run leaves no trace: no write, no record, no module log.
         $quiet = !empty($options['dryRun']);
-        $panels = Panel::forProducts($products === null ? null : array_values(array_map('intval', $products)));
-        if (isset($panels[0])) {
-            [, $orphans] = $panels[0];
-            unset($panels[0]);
-            if ($orphans !== [] && !$quiet) {
-                Log::call('no panel', ['trigger' => $trigger, 'products' => $orphans],
+        $split = Panel::usable(
+            Panel::forProducts($products === null ? null : array_values(array_map('intval', $products)))
+        );
+        if (!$quiet) {
+            if ($split['orphans'] !== []) {
+                Log::call('no panel', ['trigger' => $trigger, 'products' => $split['orphans']],
                     'No enabled VirtFusionDirect server with a hostname or IP address for these products'
                     . ' (their server group, else Setup > Servers): their stock is not updated.');
             }
-        }
-        $panels = array_filter($panels, function (array $p) use ($trigger, $quiet): bool {
-            if ($p[0]->token() === '') {
-                if (!$quiet) {
-                    Log::call('no token', ['trigger' => $trigger, 'server' => $p[0]->serverId],
-                        "The VirtFusionDirect server \"{$p[0]->name}\" has no API token in its password field:"
-                        . ' stock levels are not being updated.');
-                }
-
-                return false;
+            foreach ($split['tokenless'] as [$panel]) {
+                Log::call('no token', ['trigger' => $trigger, 'server' => $panel->serverId],
+                    "The VirtFusionDirect server \"{$panel->name}\" has no API token in its password field:"
+                    . ' stock levels are not being updated.');
             }
-
-            return true;
-        });
+        }
+        $panels = $split['usable'];
         if ($panels === []) {
             return null;
         }

@@ -31,18 +31,11 @@ final class Recalculation
         } catch (\RuntimeException $e) {
             throw $console->tokenError($e);
         }
-        $noPanel = $panels[0][1] ?? [];
-        unset($panels[0]);
-        $usable = [];
-        foreach ($panels as $serverId => [$panel, $products]) {
-            if ($panel->token() !== '') {
-                $usable[$serverId] = $panel;
-            } else {
-                $noPanel = array_merge($noPanel, $products);
-            }
-        }
+        $split = Panel::usable($panels);
+        $usable = $split['usable'];
+        $noPanel = array_merge($split['orphans'], ...array_column($split['tokenless'], 1));
         if ($usable === []) {
-            $tokenless = array_values(array_filter(array_column($panels, 0)));
+            $tokenless = array_column($split['tokenless'], 0);
             $why = $tokenless !== []
                 ? "the VirtFusionDirect server \"{$tokenless[0]->name}\" has no API token (its password field)"
                 : 'no enabled VirtFusionDirect server with a hostname or IP address '
@@ -55,7 +48,7 @@ final class Recalculation
                 . ' VirtFusion Stock Control in System Settings > Addon Modules first', Application::NO_DATABASE);
         }
         vf_stock_forget(null);
-        $from = count($usable) === 1 ? reset($usable)->url : count($usable) . ' panels';
+        $from = count($usable) === 1 ? reset($usable)[0]->url : count($usable) . ' panels';
         $progress = Progress::start(
             ($dryRun ? 'dry run: ' : 'refreshing ') . $what . ' from ' . $from,
             $console->errorStream()
