@@ -282,6 +282,19 @@ final class AddonHooksTest extends AddonTestCase
         self::assertCount(1, $this->moduleLog('no panel'));
     }
 
+    public function testAPanelWithoutATokenIsLoggedByNameAndItsProductsKeepTheirQty(): void
+    {
+        Capsule::table('tblservers')->update(['name' => 'Panel <one>', 'password' => encrypt('')]);
+        $p = $this->addProduct(['qty' => 3]);
+        $this->fireHook('AfterCronJob', []);
+        self::assertSame(3, $this->qty($p), 'untouched');
+        self::assertSame([], $this->panelRequests());
+        $logged = $this->moduleLog('no token');
+        self::assertCount(1, $logged);
+        self::assertStringContainsString('"Panel <one>" has no API token', (string) $logged[0]->response);
+        self::assertCount(0, $this->moduleLog('no panel'), 'the product has a panel, only without a token');
+    }
+
     public function testAFailingHookIsCaughtAndLogged(): void
     {
         $p = $this->addProduct(['qty' => 3]);
