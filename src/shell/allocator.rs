@@ -131,18 +131,15 @@ unsafe impl GlobalAlloc for Allocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        match kept(layout) {
-            None => System.alloc_zeroed(layout),
-            Some((index, class)) => {
-                let p = take(index, class.size());
-                if p.is_null() {
-                    System.alloc_zeroed(class)
-                } else {
-                    p.write_bytes(0, layout.size());
-                    p
-                }
-            }
+        if kept(layout).is_none() {
+            return System.alloc_zeroed(layout);
         }
+        // A kept block holds what its last owner wrote.
+        let p = self.alloc(layout);
+        if !p.is_null() {
+            p.write_bytes(0, layout.size());
+        }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
