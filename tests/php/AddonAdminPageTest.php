@@ -498,6 +498,8 @@ final class AddonAdminPageTest extends AddonTestCase
 
     public function testEveryProductsChartComesFromOneHistoryQueryNotOnePerProduct(): void
     {
+        $this->cronRefresh();
+        [, $alone] = $this->viewLogged();
         $ids = [$this->product];
         for ($i = 1; $i <= 30; $i++) {
             $ids[] = $this->addProduct(['name' => "VPS {$i}"]);
@@ -512,22 +514,30 @@ final class AddonAdminPageTest extends AddonTestCase
                     'reason' => null, 'created_at' => $now - $daysAgo * 86400]);
             }
         }
-        $db = Capsule::connection();
-        $db->flushQueryLog();
-        $db->enableQueryLog();
-        try {
-            $x = self::dom($this->view());
-            $log = $db->getQueryLog();
-        } finally {
-            $db->disableQueryLog();
-        }
+        [$x, $log] = $this->viewLogged();
         $reads = array_filter($log, static fn (array $q): bool => str_contains($q['query'], Schema::HISTORY));
         self::assertCount(1, $reads, 'one history query for 31 products, not one or two each');
+        self::assertCount(count($alone), $log, 'as many queries for 31 products (sharing a breakdown) as for one');
         foreach ($ids as $n => $pid) {
             $title = self::text($x, "//tr[@data-pid='{$pid}']//*[local-name()='svg']/*[local-name()='title']");
             self::assertStringEndsWith(': ' . ($n + 500) . ' → ' . ($n + 300) . ' → ' . $n, $title, "product {$pid}");
             $dots = $x->query("//tr[@data-pid='{$pid}']//*[local-name()='svg']/*[local-name()='circle']");
             self::assertSame(2, $dots->length, "product {$pid}: a dot per change within the window");
+        }
+    }
+
+    /** @return array{0: \DOMXPath, 1: list<array<string, mixed>>} the page, and the queries its view made */
+    private function viewLogged(): array
+    {
+        $db = Capsule::connection();
+        $db->flushQueryLog();
+        $db->enableQueryLog();
+        try {
+            $x = self::dom($this->view());
+
+            return [$x, $db->getQueryLog()];
+        } finally {
+            $db->disableQueryLog();
         }
     }
 
