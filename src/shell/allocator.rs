@@ -21,7 +21,7 @@ const CLASSES: usize = 6 * PER_OCTAVE; // 2^16 < size ≤ 2^22
 /// Blocks kept per class.
 const KEEP: usize = 4;
 /// Bytes kept in all classes together.
-pub const BUDGET: usize = 8 << 20;
+const BUDGET: usize = 8 << 20;
 /// Blocks aligned to more than this go to the system as they are.
 const ALIGN: usize = 16;
 
@@ -107,8 +107,9 @@ fn keep(index: usize, size: usize, ptr: *mut u8) -> bool {
     lock().keep(index, size, ptr)
 }
 
-/// Bytes kept now (for tests).
-pub fn kept_bytes() -> usize {
+/// Bytes kept now.
+#[cfg(test)]
+fn kept_bytes() -> usize {
     lock().bytes
 }
 
