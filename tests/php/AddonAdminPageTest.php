@@ -529,16 +529,7 @@ final class AddonAdminPageTest extends AddonTestCase
     /** @return array{0: \DOMXPath, 1: list<array<string, mixed>>} the page, and the queries its view made */
     private function viewLogged(): array
     {
-        $db = Capsule::connection();
-        $db->flushQueryLog();
-        $db->enableQueryLog();
-        try {
-            $x = self::dom($this->view());
-
-            return [$x, $db->getQueryLog()];
-        } finally {
-            $db->disableQueryLog();
-        }
+        return $this->queriesOf(fn (): \DOMXPath => self::dom($this->view()));
     }
 
     public function testAZeroedProductReadsAsAWarningNeverAsSuccess(): void

@@ -162,15 +162,7 @@ final class AddonCartTest extends AddonTestCase
         };
         $optionReads = function (): array {
             Capsule::table(Schema::LEASES)->update(['expires_at' => 0]);
-            $db = Capsule::connection();
-            $db->flushQueryLog();
-            $db->enableQueryLog();
-            try {
-                $this->fireHook('AfterCronJob', []);
-                $log = $db->getQueryLog();
-            } finally {
-                $db->disableQueryLog();
-            }
+            [, $log] = $this->queriesOf(fn (): array => $this->fireHook('AfterCronJob', []));
 
             return array_column(array_filter($log, static fn (array $q): bool => (bool) preg_match(
                 '/from [`"]?tblproductconfigoptions(sub)?[`"]? /i',

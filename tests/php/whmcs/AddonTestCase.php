@@ -206,6 +206,25 @@ abstract class AddonTestCase extends TestCase
         return Capsule::table(Schema::HISTORY)->where('product_id', $productId)->orderBy('id')->get()->all();
     }
 
+    /**
+     * What $run returns, and the queries it made.
+     *
+     * @return array{0: mixed, 1: list<array<string, mixed>>}
+     */
+    protected function queriesOf(callable $run): array
+    {
+        $db = Capsule::connection();
+        $db->flushQueryLog();
+        $db->enableQueryLog();
+        try {
+            $out = $run();
+
+            return [$out, $db->getQueryLog()];
+        } finally {
+            $db->disableQueryLog();
+        }
+    }
+
     /** @return list<object> the stored module log (masked as WHMCS stores it) */
     protected function moduleLog(?string $action = null): array
     {
