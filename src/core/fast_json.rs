@@ -129,12 +129,23 @@ impl<'a> P<'a> {
         self.b.get(self.i).copied()
     }
 
+    /// Skips whitespace: one test in compact JSON (what panels send), the
+    /// loop only when there is some.
+    #[inline(always)]
     fn ws(&mut self) {
+        if matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            self.ws_run();
+        }
+    }
+
+    #[cold]
+    fn ws_run(&mut self) {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
             self.i += 1;
         }
     }
 
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> R<()> {
         self.ws();
         if self.peek() == Some(c) {
@@ -143,6 +154,34 @@ impl<'a> P<'a> {
         } else {
             Err(Bail)
         }
+    }
+
+    /// After a member or an element: `true` past a `,` (another follows),
+    /// `false` past `close`.
+    #[inline(always)]
+    fn more(&mut self, close: u8) -> R<bool> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                self.ws();
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    /// A member's key and its `:`, leaving the value next.
+    #[inline(always)]
+    fn key(&mut self) -> R<&'a [u8]> {
+        let key = self.string()?;
+        self.eat(b':')?;
+        self.ws();
+        Ok(key)
     }
 
     fn literal(&mut self, word: &[u8]) -> R<()> {
@@ -295,18 +334,11 @@ impl<'a> P<'a> {
                     return Ok(());
                 }
                 loop {
-                    self.ws();
                     self.skip_string()?;
                     self.eat(b':')?;
                     self.skip(depth + 1)?;
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.i += 1,
-                        Some(b'}') => {
-                            self.i += 1;
-                            return Ok(());
-                        }
-                        _ => return Err(Bail),
+                    if !self.more(b'}')? {
+                        return Ok(());
                     }
                 }
             }
@@ -334,14 +366,8 @@ impl<'a> P<'a> {
     fn skip_elements(&mut self, depth: u32) -> R<()> {
         loop {
             self.skip(depth)?;
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b']') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                _ => return Err(Bail),
+            if !self.more(b']')? {
+                return Ok(());
             }
         }
     }
@@ -375,24 +401,15 @@ impl<'a> P<'a> {
             return Ok(Shape::Object);
         }
         loop {
-            self.ws();
-            let key = self.string()?;
+            let key = self.key()?;
             if key.first().is_some_and(u8::is_ascii_digit) && list_index_bytes(key).is_some() {
                 return Err(Bail); // maybe a list (PHP's reading): the generic reader knows
             }
-            self.eat(b':')?;
-            self.ws();
             if !field(self, key)? {
                 self.skip(1)?;
             }
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.i += 1,
-                Some(b'}') => {
-                    self.i += 1;
-                    return Ok(Shape::Object);
-                }
-                _ => return Err(Bail),
+            if !self.more(b'}')? {
+                return Ok(Shape::Object);
             }
         }
     }
@@ -528,14 +545,8 @@ impl<'a> P<'a> {
                 loop {
                     let pool = self.pool(true)?;
                     self.other.push(pool);
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.i += 1,
-                        Some(b']') => {
-                            self.i += 1;
-                            return Ok(true);
-                        }
-                        _ => return Err(Bail),
+                    if !self.more(b']')? {
+                        return Ok(true);
                     }
                 }
             }
@@ -664,14 +675,8 @@ impl<'a> P<'a> {
                     } else {
                         loop {
                             items.push(p.entry()?);
-                            p.ws();
-                            match p.peek() {
-                                Some(b',') => p.i += 1,
-                                Some(b']') => {
-                                    p.i += 1;
-                                    break;
-                                }
-                                _ => return Err(Bail),
+                            if !p.more(b']')? {
+                                break;
                             }
                         }
                     }
