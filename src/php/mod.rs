@@ -13,6 +13,7 @@ mod errors;
 mod group_read;
 mod ini;
 mod panel;
+mod prefetch;
 mod refresh;
 mod request;
 mod shape;

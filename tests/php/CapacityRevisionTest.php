@@ -203,6 +203,76 @@ final class CapacityRevisionTest extends TestCase
         self::assertGreaterThan(1500, $compared);
     }
 
+    /**
+     * Pages of 128 entries or more are fetched from memory ahead of their
+     * reader (src/php/prefetch.rs): a large page of random entries still
+     * reads as its JSON text does.
+     */
+    public function testLargeRandomPagesReadAsTheirJsonDoes(): void
+    {
+        $keys = ['hypervisor', 'resources', 'id', 'name', 'enabled', 'commissioned', 'prohibit', 'memory',
+            'cpuCores', 'localStorage', 'otherStorage', 'network', 'total', 'ipv4', 'free', 'max', 'storageType',
+            'servers', '0', 'x'];
+        mt_srand(4711);
+        $package = '{"memory": 1024, "cpuCores": 1, "primaryStorage": 10, "primaryStorageProfile": 1}';
+        for ($page = 0; $page < 6; $page++) {
+            $entries = [];
+            for ($n = 0; $n < 300; $n++) {
+                $entries[] = mt_rand(0, 9) === 0 ? self::randomJson(1, $keys)
+                    : '{"hypervisor": ' . self::randomJson(2, $keys) . ', "resources": ' . self::randomJson(1, $keys) . '}';
+            }
+            $resources = '{"data": [' . implode(',', $entries) . ']}';
+            $decoded = json_decode($resources, true);
+            self::assertIsArray($decoded);
+            $fromJson = self::outcome(static fn () => vf_capacity_for($package, $resources));
+            $fromArray = self::outcome(static fn () => vf_capacity_for($package, $decoded));
+            self::assertSame($fromJson, $fromArray, "page $page");
+        }
+    }
+
+    /**
+     * What only PHP values can be (references, objects, holes, tables of
+     * thousands of keys, deep nesting) reads alike in a page of 400 entries,
+     * fetched ahead, and in pages of 100, which are not.
+     */
+    public function testOddValuesInALargePageReadAsInSmallPages(): void
+    {
+        $free = 10000;
+        $entries = Fleet::oddEntries(400, $free);
+        $options = ['ipv4' => 0];
+        $whole = vf_capacity_for(Fleet::package(), ['data' => $entries], $options)['hypervisors'];
+        $pieces = [];
+        foreach (array_chunk($entries, 100) as $chunk) {
+            $pieces = array_merge($pieces, vf_capacity_for(Fleet::package(), ['data' => $chunk], $options)['hypervisors']);
+        }
+        self::assertCount(400, $whole);
+        self::assertSame($pieces, $whole);
+        self::assertSame(57, $whole[1]['memory'], 'the object cell is read');
+        self::assertSame(3, $whole[0]['memory'], 'the reference is followed');
+    }
+
+    /** The walk ahead of a large page of odd values reads no memory it should not. */
+    public function testALargePageOfOddValuesIsReadCleanlyUnderValgrind(): void
+    {
+        if (!Valgrind::available()) {
+            self::markTestSkipped('valgrind is not installed (make setup installs it)');
+        }
+        $fleet = var_export(__DIR__ . '/Fleet.php', true);
+        $script = <<<PHP
+<?php
+require {$fleet};
+\$free = 10000;
+\$page = ['data' => VfStock\\Tests\\Fleet::oddEntries(300, \$free)];
+\$rows = vf_capacity_for(VfStock\\Tests\\Fleet::package(), \$page, ['ipv4' => 0])['hypervisors'];
+echo count(\$rows), ' rows, memory ', \$rows[0]['memory'], "\\n";
+PHP;
+        [$code, $stdout, $report] = Valgrind::run($script, []);
+
+        self::assertSame(0, $code, $stdout . $report);
+        self::assertSame("300 rows, memory 3\n", $stdout);
+        self::assertMatchesRegularExpression('/ERROR SUMMARY: 0 errors/', $report, 'no invalid read');
+    }
+
     /** The result, or the class of what was thrown (messages differ: JSON has line numbers). */
     private static function outcome(callable $call): mixed
     {

@@ -227,6 +227,59 @@ final class Fleet
     }
 
     /**
+     * `$count` entries with what only PHP values can be, in turn: a free
+     * memory count held by reference (`$free`), an object cell, three
+     * thousand extra keys, a 300-deep nesting, 500 pools, a list with a
+     * hole, an entry that is an object, a name that is not UTF-8.
+     *
+     * @return list<array<string, mixed>|object>
+     */
+    public static function oddEntries(int $count, int &$free): array
+    {
+        $entries = self::hypervisors($count);
+        $deep = [];
+        for ($d = 0; $d < 300; $d++) {
+            $deep = [$deep, 'max' => $d];
+        }
+        $wide = [];
+        for ($k = 0; $k < 3000; $k++) {
+            $wide["k$k"] = ['max' => $k, 'free' => $k];
+        }
+        foreach ($entries as $i => &$entry) {
+            switch ($i % 8) {
+                case 0:
+                    $entry['resources']['memory']['free'] = &$free;
+                    break;
+                case 1:
+                    $entry['resources']['memory'] = (object) ['max' => 65536, 'free' => 65536];
+                    break;
+                case 2:
+                    $entry['resources'] += $wide;
+                    break;
+                case 3:
+                    $entry['resources']['network'] = ['total' => ['ipv4' => ['free' => $deep]]];
+                    break;
+                case 4:
+                    $entry['resources']['otherStorage'] = array_fill(0, 500, self::pool(0, 4000, 100 + $i));
+                    break;
+                case 5:
+                    $list = [self::pool(0, 4000, 10), self::pool(0, 4000, 20), self::pool(0, 4000, 30)];
+                    unset($list[1]);
+                    $entry['resources']['otherStorage'] = $list;
+                    break;
+                case 6:
+                    $entry = (object) $entry;
+                    break;
+                default:
+                    $entry['hypervisor']['name'] = "hv-\xff-$i";
+            }
+        }
+        unset($entry);
+
+        return $entries;
+    }
+
+    /**
      * JSON text of any builder output, as the panel would send it.
      */
     public static function json(mixed $data): string
