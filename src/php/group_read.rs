@@ -20,7 +20,8 @@ use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 use serde::Deserialize;
 
 use super::prefetch::{Ahead, MIN_ENTRIES};
-use super::zval_de::{dense_list, deref, never_indexed, packed, ZvalDe};
+use super::zval_de::zval_type::*;
+use super::zval_de::{dense_list, deref, never_indexed, packed, type_of, ZvalDe};
 use crate::core::fit::Quota;
 use crate::core::hypervisor::{
     eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool,
@@ -47,23 +48,6 @@ pub fn startup() {
 
 /// Not handled here: the generic reader decides.
 struct Odd;
-
-// zval types (PHP 7 – 8.4).
-const IS_UNDEF: u32 = 0;
-const IS_NULL: u32 = 1;
-const IS_FALSE: u32 = 2;
-const IS_TRUE: u32 = 3;
-const IS_LONG: u32 = 4;
-const IS_STRING: u32 = 6;
-const IS_ARRAY: u32 = 7;
-const IS_OBJECT: u32 = 8;
-const IS_REFERENCE: u32 = 10;
-const IS_INDIRECT: u32 = 12;
-
-fn type_of(zv: &Zval) -> u32 {
-    // SAFETY: the type byte of a live zval.
-    unsafe { zv.u1.type_info & 0xff }
-}
 
 /// The value behind a reference or an indirect slot, or the value itself.
 fn value(zv: &Zval) -> &Zval {

@@ -16,7 +16,8 @@
 use ext_php_rs::ffi::{zend_hash_index_find, Bucket, HashTable};
 use ext_php_rs::types::Zval;
 
-use super::zval_de::packed;
+use super::zval_de::zval_type::{IS_ARRAY, IS_STRING};
+use super::zval_de::{packed, type_of};
 
 /// Pages with fewer entries fit in cache (the L2 holds ~150 hypervisors).
 pub const MIN_ENTRIES: u32 = 128;
@@ -36,8 +37,6 @@ const MAX_ELEMENTS: u32 = 32;
 const MAX_LINES: usize = 24;
 
 const LINE: usize = 64;
-const IS_STRING: u32 = 6;
-const IS_ARRAY: u32 = 7;
 
 /// The walk ahead of the reader of one list. Every table passes through
 /// it in two steps: its header is asked for, then its elements (hash slots,
@@ -71,11 +70,6 @@ fn prefetch_span(start: *const u8, len: usize) {
     for line in 0..len.div_ceil(LINE).min(MAX_LINES) {
         prefetch(start.wrapping_add(line * LINE));
     }
-}
-
-fn type_of(zv: &Zval) -> u32 {
-    // SAFETY: the type byte of a live zval.
-    unsafe { zv.u1.type_info & 0xff }
 }
 
 impl<'a> Ahead<'a> {

@@ -17,6 +17,26 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 /// Deeper than any panel document; also stops a self-referencing array.
 pub const MAX_DEPTH: usize = 128;
 
+/// zval type bytes (PHP 7 – 8.4), for the readers that switch on them.
+pub(super) mod zval_type {
+    pub const IS_UNDEF: u32 = 0;
+    pub const IS_NULL: u32 = 1;
+    pub const IS_FALSE: u32 = 2;
+    pub const IS_TRUE: u32 = 3;
+    pub const IS_LONG: u32 = 4;
+    pub const IS_STRING: u32 = 6;
+    pub const IS_ARRAY: u32 = 7;
+    pub const IS_OBJECT: u32 = 8;
+    pub const IS_REFERENCE: u32 = 10;
+    pub const IS_INDIRECT: u32 = 12;
+}
+
+/// A zval's type byte.
+pub(super) fn type_of(zv: &Zval) -> u32 {
+    // SAFETY: the type byte of a live zval.
+    unsafe { zv.u1.type_info & 0xff }
+}
+
 /// `HASH_FLAG_PACKED`: the array's keys are 0, 1, 2, … positions.
 const HASH_FLAG_PACKED: u32 = 1 << 2;
 
