@@ -58,6 +58,37 @@ pub fn list_index_bytes(key: &[u8]) -> Option<u64> {
     })
 }
 
+/// How PHP reads an object's keys, one at a time: as a list when they are
+/// `"0"`, `"1"`, … in order, a repeated key replacing its value.
+struct ListKeys {
+    len: u64,
+    listy: bool,
+}
+
+impl ListKeys {
+    fn new() -> ListKeys {
+        ListKeys {
+            len: 0,
+            listy: true,
+        }
+    }
+
+    /// The list position of the next key (its list index, if it has one);
+    /// `None` once the keys are not a list's.
+    fn next(&mut self, index: Option<u64>) -> Option<u64> {
+        match index {
+            Some(i) if self.listy && i <= self.len => {
+                self.len = self.len.max(i + 1);
+                Some(i)
+            }
+            _ => {
+                self.listy = false;
+                None
+            }
+        }
+    }
+}
+
 /// Generates the scalar visitor methods shared by [`Num`], [`Flag`],
 /// [`Text`] and [`Setting`]: each maps a scalar through the given closures;
 /// lists and maps read as `other`.
@@ -383,19 +414,17 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
             /// `"0"`, `"1"`, … (a repeated key replaces, as in PHP); `{}` is `[]`.
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List<T>, A::Error> {
                 let mut items: Vec<T> = Vec::new();
-                let mut listy = true;
+                let mut keys = ListKeys::new();
                 while let Some(IndexKey(index)) = map.next_key()? {
-                    let at = index.and_then(|i| usize::try_from(i).ok());
-                    match at {
-                        Some(i) if listy && i == items.len() => items.push(map.next_value()?),
-                        Some(i) if listy && i < items.len() => items[i] = map.next_value()?,
-                        _ => {
-                            listy = false;
+                    match keys.next(index).and_then(|i| usize::try_from(i).ok()) {
+                        Some(i) if i == items.len() => items.push(map.next_value()?),
+                        Some(i) => items[i] = map.next_value()?,
+                        None => {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
                 }
-                Ok(List(listy.then_some(items)))
+                Ok(List(keys.listy.then_some(items)))
             }
             fn visit_newtype_struct<D2: Deserializer<'de>>(
                 self,
@@ -502,29 +531,25 @@ macro_rules! lenient_object {
                     }
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         let mut out = $name::default();
-                        let (mut next, mut listy, mut any) = (0u64, true, false);
+                        let (mut keys, mut any) = (ListKeys::new(), false);
                         while let Some(key) = map.next_key::<Key>()? {
                             any = true;
                             match key {
                                 $(Key::$field => {
-                                    listy = false;
+                                    keys.next(None);
                                     out.$field = map.next_value()?;
                                 })*
                                 Key::Index(i) => {
-                                    if i == next {
-                                        next += 1;
-                                    } else if i > next {
-                                        listy = false;
-                                    }
+                                    keys.next(Some(i));
                                     map.next_value::<IgnoredAny>()?;
                                 }
                                 Key::Other => {
-                                    listy = false;
+                                    keys.next(None);
                                     map.next_value::<IgnoredAny>()?;
                                 }
                             }
                         }
-                        out.list_keyed = any && listy;
+                        out.list_keyed = any && keys.listy;
                         Ok(out)
                     }
                 }

@@ -856,6 +856,51 @@ fn json_is_read_as_php_decodes_it() {
     assert!(resources_from_json(br#"{"data": {"a": 1}}"#).is_err());
 }
 
+/// One rule for "PHP reads these keys as a list", where a list is expected
+/// and where an object is: in order from "0", a repeated key replacing.
+#[test]
+fn list_keys_are_read_as_php_reads_them() {
+    let data = |text: &str| {
+        resources_from_json(format!(r#"{{"data": {text}}}"#).as_bytes())
+            .map(|p| p.data.items().iter().map(|h| h.id).collect::<Vec<_>>())
+            .ok()
+    };
+    let hv = |id: i64| format!(r#"{{"hypervisor": {{"id": {id}}}}}"#);
+    let (a, b, c) = (hv(1), hv(2), hv(3));
+    assert_eq!(
+        data(&format!(r#"{{"0": {a}, "1": {b}}}"#)),
+        Some(vec![1, 2])
+    );
+    assert_eq!(
+        data(&format!(r#"{{"0": {a}, "1": {b}, "0": {c}}}"#)),
+        Some(vec![3, 2])
+    );
+    for not_a_list in [
+        format!(r#"{{"1": {a}, "0": {b}}}"#),
+        format!(r#"{{"0": {a}, "2": {b}}}"#),
+        format!(r#"{{"0": {a}, "x": {b}}}"#),
+        format!(r#"{{"00": {a}}}"#),
+    ] {
+        assert_eq!(data(&not_a_list), None, "{not_a_list}");
+    }
+
+    let memory = |cell: &str| {
+        let text = format!(
+            r#"{{"data": [{{"hypervisor": {{"id": 1, "enabled": true, "commissioned": true}},
+                "resources": {{"memory": {cell}}}}}]}}"#
+        );
+        let hvs: Vec<Hypervisor> = resources_from_json(text.as_bytes())
+            .unwrap()
+            .data
+            .into_items();
+        hvs[0].memory.is_some()
+    };
+    assert!(!memory(r#"{"0": 5, "1": 6, "0": 7}"#), "a list, not a cell");
+    assert!(memory(r#"{"0": 5, "2": 6}"#));
+    assert!(memory(r#"{"1": 5, "0": 6}"#));
+    assert!(memory(r#"{"0": 5, "max": 6}"#));
+}
+
 #[test]
 fn numbers_beyond_float_range_saturate_like_php_inf() {
     let p =
