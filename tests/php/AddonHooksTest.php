@@ -306,13 +306,28 @@ final class AddonHooksTest extends AddonTestCase
         self::assertCount(1, $this->moduleLog('ClientAreaPageCart failed'));
     }
 
-    public function testTheHooksWorkOnSqliteToo(): void
+    /** Runs $test on a fresh SQLite store (the demo's database), then goes back to MariaDB. */
+    private function onSqlite(callable $test): void
     {
         $file = sys_get_temp_dir() . '/vfstock-whmcs-' . getmypid() . '-' . bin2hex(random_bytes(4)) . '.sqlite';
         touch($file);
         try {
             self::useDatabase(['driver' => 'sqlite', 'database' => $file, 'prefix' => '']);
             Schema::create();
+            $test();
+        } finally {
+            self::useDatabase(MariaDb::config());
+            foreach ([$file, $file . '-wal', $file . '-shm'] as $f) {
+                if (is_file($f)) {
+                    unlink($f);
+                }
+            }
+        }
+    }
+
+    public function testTheHooksWorkOnSqliteToo(): void
+    {
+        $this->onSqlite(function (): void {
             $this->addServer();
             $p = $this->addProduct(['qty' => 3]);
             $this->addOption($p, 'Location|Data centre', ['2|Paris', ['3|Closed', 1]]);
@@ -325,14 +340,60 @@ final class AddonHooksTest extends AddonTestCase
             $this->fireHook('ClientAreaPageCart', ['pid' => $p]);
             $lease = Capsule::table(Schema::LEASES)->where('name', "stockrefresh:{$p}")->value('expires_at');
             self::assertNotNull($lease);
-        } finally {
-            self::useDatabase(MariaDb::config());
-            foreach ([$file, $file . '-wal', $file . '-shm'] as $f) {
-                if (is_file($f)) {
-                    unlink($f);
-                }
-            }
+        });
+    }
+
+    public function testEachCronSweepKeepsTheHistoryAChartCanShowAndPrunesTheRest(): void
+    {
+        $this->pruneHistory();
+    }
+
+    public function testHistoryIsPrunedOnSqliteToo(): void
+    {
+        $this->onSqlite(function (): void {
+            $this->addServer();
+            $this->pruneHistory();
+        });
+    }
+
+    /**
+     * History older than State::HISTORY_DAYS goes, except each product's
+     * last row before then (where its chart starts); with each cron sweep
+     * (products 9001… have rows only, the sweep is about another).
+     */
+    private function pruneHistory(): void
+    {
+        $this->addProduct(['qty' => 3]);
+        $day = 86400;
+        $now = time();
+        $add = static function (int $product, int $daysAgo, int $qty) use ($now, $day): void {
+            Capsule::table(Schema::HISTORY)->insert(['product_id' => $product, 'qty' => $qty, 'status' => 'updated',
+                'reason' => null, 'created_at' => $now - $daysAgo * $day]);
+        };
+        $left = static fn (): array => Capsule::table(Schema::HISTORY)->where('product_id', '>', 9000)->orderBy('id')
+            ->get(['product_id', 'qty'])
+            ->map(static fn (object $r): array => [(int) $r->product_id - 9000, (int) $r->qty])->all();
+        foreach ([[1, 200, 1], [1, 120, 2], [1, 10, 3], [2, 95, 7], [3, 5, 9]] as [$product, $daysAgo, $qty]) {
+            $add(9000 + $product, $daysAgo, $qty);
         }
+        $charts = State::histories([9001, 9002, 9003], $now - 30 * $day);
+
+        $this->fireHook('AfterCronJob', []);
+
+        self::assertSame([[1, 2], [1, 3], [2, 7], [3, 9]], $left(), 'what no chart can show went');
+        self::assertSame($charts, State::histories([9001, 9002, 9003], $now - 30 * $day), 'every chart as it was');
+        $log = $this->moduleLog('history pruned');
+        self::assertCount(1, $log);
+        self::assertStringContainsString('1 history rows older than 90 days deleted', (string) $log[0]->response);
+
+        $add(9004, 300, 1);
+        $add(9004, 200, 2);
+        $this->fireHook('AfterCronJob', []);
+        self::assertCount(6, $left(), 'no sweep inside the cron interval, no pruning');
+        $this->expireLeases();
+        $this->fireHook('AfterCronJob', []);
+        self::assertSame([[1, 2], [1, 3], [2, 7], [3, 9], [4, 2]], $left());
+        self::assertCount(2, $this->moduleLog('history pruned'));
     }
 
     public function testTheTokenNeverAppearsInLogsOrState(): void

@@ -72,6 +72,9 @@ final class AddonUpgradeTest extends AddonTestCase
         $rows = State::hypervisors($view['groups'][1]['key']);
         self::assertSame('cpu', $rows[0]['binding'], 'the breakdown moved to its own table');
         self::assertSame(1, Capsule::table(Schema::HISTORY)->count(), 'history kept');
+        $indexes = Capsule::select('SHOW INDEX FROM ' . Schema::HISTORY . ' WHERE Key_name = ?',
+            [Schema::HISTORY_AGE_INDEX]);
+        self::assertCount(1, $indexes, 'the history can be pruned by age');
         self::assertSame(1_700_007_200, (int) Capsule::table(Schema::LEASES)->value('expires_at'), 'leases kept');
         self::assertFalse(Capsule::schema()->hasTable(Schema::STATE . '_v1'));
     }

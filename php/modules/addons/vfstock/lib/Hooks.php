@@ -109,10 +109,24 @@ final class Hooks
     public static function afterCronJob(array $vars): void
     {
         $settings = Settings::load();
-        (new Refresher($settings))->run('AfterCronJob', [
+        $sweep = (new Refresher($settings))->run('AfterCronJob', [
             'lease' => ['key' => Refresher::LEASE_CRON, 'ttl' => $settings->cronInterval() * 60],
         ]);
         self::hide($settings);
+        if (($sweep['ran'] ?? false) === true) {
+            self::pruneHistory();
+        }
+    }
+
+    /** With each cron sweep, the history older than State::HISTORY_DAYS goes (State::pruneHistory). */
+    private static function pruneHistory(): void
+    {
+        $deleted = State::pruneHistory(time() - State::HISTORY_DAYS * 86400);
+        if ($deleted > 0) {
+            Log::call('history pruned', ['olderThanDays' => State::HISTORY_DAYS],
+                "{$deleted} history rows older than " . State::HISTORY_DAYS . ' days deleted'
+                . " (each product's last change before then is kept).");
+        }
     }
 
     /**

@@ -31,6 +31,9 @@ final class Schema
     /** A row whenever a product's qty or status changes. */
     public const HISTORY = 'mod_vfstock_history';
 
+    /** History is pruned by age (State::pruneHistory) through this index. */
+    public const HISTORY_AGE_INDEX = 'mod_vfstock_history_created_at_index';
+
     /** Location sub-options vfstock hid (hideSoldOut), so only those are shown again. */
     public const HIDDEN = 'mod_vfstock_hidden';
 
@@ -66,6 +69,7 @@ final class Schema
                 $table->text('reason')->nullable();
                 $table->unsignedInteger('created_at');
                 $table->index(['product_id', 'id']);
+                $table->index('created_at', self::HISTORY_AGE_INDEX);
             });
         }
         if (!$schema->hasTable(self::HIDDEN)) {
@@ -100,6 +104,7 @@ final class Schema
      * data (vfstock_upgrade). The first released schema kept every group's
      * hypervisor rows in `mod_vfstock_state.breakdown`, once per product:
      * they move to mod_vfstock_breakdowns, once per distinct breakdown.
+     * A history table made before its age index gets it.
      */
     public static function upgrade(): void
     {
@@ -114,6 +119,24 @@ final class Schema
             $schema->drop(self::STATE . '_v1');
         }
         self::create();
+        if (!self::hasIndex(self::HISTORY, self::HISTORY_AGE_INDEX)) {
+            $schema->table(self::HISTORY, static function (Blueprint $table): void {
+                $table->index('created_at', self::HISTORY_AGE_INDEX);
+            });
+        }
+    }
+
+    /** Whether $table has the index $name (MySQL/MariaDB or SQLite: what WHMCS and the demo run on). */
+    private static function hasIndex(string $table, string $name): bool
+    {
+        $connection = Capsule::connection();
+        $prefixed = $connection->getTablePrefix() . $table;
+        $rows = $connection->getDriverName() === 'sqlite'
+            ? $connection->select("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?",
+                [$prefixed, $name])
+            : $connection->select("SHOW INDEX FROM `{$prefixed}` WHERE Key_name = ?", [$name]);
+
+        return $rows !== [];
     }
 
     /** One first-schema state row into the current tables. */

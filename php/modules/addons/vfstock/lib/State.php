@@ -20,6 +20,9 @@ final class State
     /** Statuses of a result that computed a qty. */
     public const COMPUTED = ['updated', 'unchanged'];
 
+    /** Days of history kept (the chart shows the last Admin\Chart::DAYS). */
+    public const HISTORY_DAYS = 90;
+
     /**
      * Why a product was zeroed, in words, when its package is gone from the
      * panel or disabled there (the package status a refresh reports); null
@@ -349,6 +352,25 @@ final class State
         }
 
         return $out;
+    }
+
+    /**
+     * Deletes the history older than $before, except each product's last
+     * row before it (the value its chart starts from): the table then
+     * holds the changes of the kept days, not of every day since install.
+     *
+     * @return int the rows deleted
+     */
+    public static function pruneHistory(int $before): int
+    {
+        $last = Capsule::table(Schema::HISTORY)->where('created_at', '<', $before)
+            ->groupBy('product_id')->selectRaw('MAX(id) AS id');
+
+        // The aggregate is read as a derived table: MySQL refuses a DELETE
+        // whose subquery reads its own table directly.
+        return Capsule::table(Schema::HISTORY)->where('created_at', '<', $before)
+            ->whereNotIn('id', Capsule::connection()->query()->fromSub($last, 'kept')->select('id'))
+            ->delete();
     }
 
     /** @param array<string, mixed> $flags */
