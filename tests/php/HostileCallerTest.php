@@ -347,6 +347,31 @@ PHP;
         }
     }
 
+    /**
+     * The walk ahead of a large page of odd values (src/php/prefetch.rs)
+     * reads no memory it should not.
+     */
+    public function testALargePageOfOddValuesIsReadCleanlyUnderValgrind(): void
+    {
+        if (!Valgrind::available()) {
+            self::markTestSkipped('valgrind is not installed (make setup installs it)');
+        }
+        $fleet = var_export(__DIR__ . '/Fleet.php', true);
+        $script = <<<PHP
+<?php
+require {$fleet};
+\$free = 10000;
+\$page = ['data' => VfStock\\Tests\\Fleet::oddEntries(300, \$free)];
+\$rows = vf_capacity_for(VfStock\\Tests\\Fleet::package(), \$page, ['ipv4' => 0])['hypervisors'];
+echo count(\$rows), ' rows, memory ', \$rows[0]['memory'], "\\n";
+PHP;
+        [$code, $stdout, $report] = Valgrind::run($script, []);
+
+        self::assertSame(0, $code, $stdout . $report);
+        self::assertSame("300 rows, memory 3\n", $stdout);
+        self::assertMatchesRegularExpression('/ERROR SUMMARY: 0 errors/', $report, 'no invalid read');
+    }
+
     public function testAnyLeaseTtlIsATimeNotAnInternalError(): void
     {
         $request = ['api' => self::api(), 'lease' => ['key' => 'hostile:max-' . bin2hex(random_bytes(4)), 'ttl' => PHP_INT_MAX],
