@@ -384,7 +384,7 @@ final class AddonHooksTest extends AddonTestCase
         self::assertSame($charts, State::histories([9001, 9002, 9003], $now - 30 * $day), 'every chart as it was');
         $log = $this->moduleLog('history pruned');
         self::assertCount(1, $log);
-        self::assertStringContainsString('1 history rows older than 90 days deleted', (string) $log[0]->response);
+        self::assertStringContainsString('1 history row older than 90 days deleted', (string) $log[0]->response);
 
         $add(9004, 300, 1);
         $add(9004, 200, 2);

@@ -123,8 +123,9 @@ final class Hooks
     {
         $deleted = State::pruneHistory(time() - State::HISTORY_DAYS * 86400);
         if ($deleted > 0) {
+            $rows = $deleted === 1 ? 'row' : 'rows';
             Log::call('history pruned', ['olderThanDays' => State::HISTORY_DAYS],
-                "{$deleted} history rows older than " . State::HISTORY_DAYS . ' days deleted'
+                "{$deleted} history {$rows} older than " . State::HISTORY_DAYS . ' days deleted'
                 . " (each product's last change before then is kept).");
         }
     }
