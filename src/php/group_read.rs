@@ -19,7 +19,7 @@ use ext_php_rs::ffi::{zend_hash_find_known_hash, zend_hash_index_find, zend_stri
 use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 use serde::Deserialize;
 
-use super::prefetch::{Ahead, MIN_ENTRIES};
+use super::prefetch::Ahead;
 use super::zval_de::zval_type::*;
 use super::zval_de::{dense_list, deref, never_indexed, packed, type_of, ZvalDe};
 use crate::core::fit::Quota;
@@ -315,8 +315,7 @@ pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
         return generic();
     }
     let mut items = Vec::with_capacity(list.nNumOfElements as usize);
-    let mut ahead =
-        (list.nNumOfElements >= MIN_ENTRIES).then(|| Ahead::new(list, list.nNumOfElements));
+    let mut ahead = Ahead::over(list);
     for i in 0..list.nNumOfElements {
         if let Some(ahead) = &mut ahead {
             ahead.step(i);

@@ -20,7 +20,7 @@ use super::zval_de::zval_type::{IS_ARRAY, IS_STRING};
 use super::zval_de::{packed, type_of};
 
 /// Pages with fewer entries fit in cache (the L2 holds ~150 hypervisors).
-pub const MIN_ENTRIES: u32 = 128;
+const MIN_ENTRIES: u32 = 128;
 
 /// How far ahead of the reader an entry's walk starts: a table takes two
 /// steps (its header, then its elements) and the reader goes five tables
@@ -44,7 +44,6 @@ const LINE: usize = 64;
 /// depths share the queues.
 pub struct Ahead<'a> {
     list: &'a HashTable,
-    len: u32,
     /// Tables whose header was asked for last step.
     headers: Vec<*const HashTable>,
     /// Tables whose elements were asked for last step.
@@ -73,13 +72,15 @@ fn prefetch_span(start: *const u8, len: usize) {
 }
 
 impl<'a> Ahead<'a> {
-    /// The walk over `list`, a packed list of `len` entries, started on
-    /// the first entries.
-    pub fn new(list: &'a HashTable, len: u32) -> Ahead<'a> {
+    /// The walk over `list`, a packed list without holes, started on its
+    /// first entries; `None` when the list is short enough to be in cache.
+    pub fn over(list: &'a HashTable) -> Option<Ahead<'a>> {
+        if list.nNumOfElements < MIN_ENTRIES {
+            return None;
+        }
         let queue = || Vec::with_capacity(MAX_TABLES);
         let mut ahead = Ahead {
             list,
-            len,
             headers: queue(),
             elements: queue(),
             next_headers: queue(),
@@ -88,7 +89,7 @@ impl<'a> Ahead<'a> {
         for j in 0..AHEAD - 1 {
             ahead.advance(j);
         }
-        ahead
+        Some(ahead)
     }
 
     /// Before entry `i` is read: entry `i` has been walked `AHEAD - 1`
@@ -120,7 +121,7 @@ impl<'a> Ahead<'a> {
             prefetch_elements(unsafe { &*t });
             fetched.push(t);
         }
-        if newest < self.len && children.len() < MAX_TABLES {
+        if newest < self.list.nNumOfElements && children.len() < MAX_TABLES {
             // SAFETY: a lookup in the live list.
             if let Some(zv) = unsafe { zend_hash_index_find(self.list, u64::from(newest)).as_ref() }
             {
