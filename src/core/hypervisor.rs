@@ -86,7 +86,7 @@ pub struct PoolNames(Vec<Arc<str>>);
 
 impl PoolNames {
     /// Names kept; a page with more distinct ones allocates the rest.
-    const KEPT: usize = 16;
+    pub const KEPT: usize = 16;
 
     pub fn get(&mut self, name: &str) -> Arc<str> {
         if let Some(n) = self.0.iter().find(|n| ***n == *name) {

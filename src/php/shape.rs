@@ -16,7 +16,7 @@ use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 
 use crate::core::fit::Fit;
 use crate::core::group::GroupCapacity;
-use crate::core::hypervisor::{Axis, Row, Skip};
+use crate::core::hypervisor::{Axis, PoolNames, Row, Skip};
 use crate::core::options::Location;
 use crate::core::read::Read;
 use crate::shell::check::ItemOutcome;
@@ -181,7 +181,8 @@ pub struct Shape {
     /// Fixed words for skip reasons, bindings and statuses.
     fixed: HashMap<&'static str, Word>,
     /// Pool names interned already: a fleet has a few, named on every
-    /// hypervisor, and interning one hashes and looks it up each time.
+    /// hypervisor, and interning one hashes and looks it up each time. As
+    /// many are kept as a page reader shares (`PoolNames::KEPT`).
     pool_names: Vec<(Arc<str>, Word)>,
     /// The skip reasons and binding axes, interned once.
     skips: [Word; 4],
@@ -330,7 +331,7 @@ impl Shape {
             return *w;
         }
         let w = Word::new(n);
-        if self.pool_names.len() < 16 {
+        if self.pool_names.len() < PoolNames::KEPT {
             self.pool_names.push((Arc::clone(n), w));
         }
         w
