@@ -328,11 +328,9 @@ final class State
         $out = array_fill_keys($productIds, []);
         $before = [];
         foreach (array_chunk(array_keys($out), 500) as $chunk) {
-            $latestBefore = Capsule::table(Schema::HISTORY)->whereIn('product_id', $chunk)
-                ->where('created_at', '<', $since)->groupBy('product_id')->selectRaw('MAX(id)');
             $rows = Capsule::table(Schema::HISTORY)
                 ->where(static fn ($q) => $q->whereIn('product_id', $chunk)->where('created_at', '>=', $since))
-                ->orWhereIn('id', $latestBefore)
+                ->orWhereIn('id', self::lastBefore($since)->whereIn('product_id', $chunk))
                 ->orderBy('id')->get(['product_id', 'qty', 'status', 'created_at']);
             foreach ($rows as $r) {
                 $point = [
@@ -363,14 +361,18 @@ final class State
      */
     public static function pruneHistory(int $before): int
     {
-        $last = Capsule::table(Schema::HISTORY)->where('created_at', '<', $before)
-            ->groupBy('product_id')->selectRaw('MAX(id) AS id');
-
         // The aggregate is read as a derived table: MySQL refuses a DELETE
         // whose subquery reads its own table directly.
+        $kept = Capsule::connection()->query()->fromSub(self::lastBefore($before), 'kept')->select('id');
+
+        return Capsule::table(Schema::HISTORY)->where('created_at', '<', $before)->whereNotIn('id', $kept)->delete();
+    }
+
+    /** The id of each product's last history row before $before: where its chart starts. */
+    private static function lastBefore(int $before): \Illuminate\Database\Query\Builder
+    {
         return Capsule::table(Schema::HISTORY)->where('created_at', '<', $before)
-            ->whereNotIn('id', Capsule::connection()->query()->fromSub($last, 'kept')->select('id'))
-            ->delete();
+            ->groupBy('product_id')->selectRaw('MAX(id) AS id');
     }
 
     /** @param array<string, mixed> $flags */
