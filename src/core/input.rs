@@ -26,7 +26,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::hypervisor::Hypervisor;
-use super::value::{parse_numeric, str_flag, truncate};
+use super::value::{float_text, parse_numeric, str_flag, truncate};
 
 /// Drains a sequence we do not use, so that the deserializer moves past it.
 fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
@@ -171,8 +171,8 @@ scalar_visitor!(Flag, "a flag",
     str: |v: &str| Flag(str_flag(v)),
     other: Flag(false));
 
-/// A display string: a string as is, a number as its decimal text, anything
-/// else empty.
+/// A display string: a string as is, a number as PHP writes it
+/// (`(string)`: `12`, `12.5`, `1.0E+25`), anything else empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Text(pub String);
 
@@ -182,14 +182,14 @@ fn uint_text(v: u64) -> String {
     if i64::try_from(v).is_ok() {
         v.to_string()
     } else {
-        (v as f64).to_string()
+        float_text(v as f64)
     }
 }
 
 scalar_visitor!(Text, "a string",
     int: |v: i64| Text(v.to_string()),
     uint: |v: u64| Text(uint_text(v)),
-    float: |v: f64| Text(v.to_string()),
+    float: |v: f64| Text(float_text(v)),
     bool: |_| Text(String::new()),
     str: |v: &str| Text(v.to_owned()),
     other: Text(String::new()));
@@ -208,7 +208,7 @@ impl Default for SharedText {
 scalar_visitor!(SharedText, "a string",
     int: |v: i64| SharedText(std::sync::Arc::from(v.to_string())),
     uint: |v: u64| SharedText(std::sync::Arc::from(uint_text(v))),
-    float: |v: f64| SharedText(std::sync::Arc::from(v.to_string())),
+    float: |v: f64| SharedText(std::sync::Arc::from(float_text(v))),
     bool: |_| SharedText::default(),
     str: |v: &str| SharedText(std::sync::Arc::from(v)),
     other: SharedText::default());
@@ -797,12 +797,18 @@ pub fn is_json(text: &[u8]) -> bool {
     IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok()
 }
 
-/// Runs `read` over JSON text. A number beyond `f64`'s range (`1e400`,
-/// which `json_decode` reads as INF) is a syntax error to serde_json; such
-/// a document is read again with those numbers written as the largest
-/// finite float of their sign, which truncates to the same saturated
-/// integer as INF does on the PHP side. That second pass only ever runs on
-/// such rare documents.
+/// Runs `read` over JSON text, as `json_decode` reads it where serde_json
+/// differs:
+///
+/// - the integer `-0` is the integer 0 to PHP (its text "0") but the float
+///   -0.0 to serde_json (its text "-0"): a document holding one is read as
+///   written with ` 0` (same length, so error offsets stay true);
+/// - a number beyond `f64`'s range (`1e400`, which `json_decode` reads as
+///   INF) is a syntax error to serde_json: such a document is read again
+///   with those numbers written as the largest finite float of their sign,
+///   which truncates to the same saturated integer as INF does in PHP.
+///
+/// Both rewrites run only on the rare documents that need them.
 fn from_json<T>(
     text: &[u8],
     read: impl Fn(&mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>) -> Result<T, DocError>,
@@ -813,9 +819,12 @@ fn from_json<T>(
         de.end().map_err(|e| DocError::Syntax(e.to_string()))?;
         Ok(out)
     };
+    let zeroless = memchr::memmem::find(text, b"-0")
+        .and_then(|_| rewrite_numbers(text, |token| (token == b"-0").then(|| b" 0".to_vec())));
+    let text = zeroless.as_deref().unwrap_or(text);
     match once(text) {
         Err(DocError::Syntax(why)) if why.contains("number out of range") => {
-            match saturate_numbers(text) {
+            match rewrite_numbers(text, saturated) {
                 Some(fixed) => once(&fixed),
                 None => Err(DocError::Syntax(why)),
             }
@@ -824,10 +833,18 @@ fn from_json<T>(
     }
 }
 
-/// The JSON text with every number token outside strings whose value
-/// overflows `f64` replaced by `±1.7976931348623157e308`; `None` when there
-/// is none (the error was something else).
-fn saturate_numbers(text: &[u8]) -> Option<Vec<u8>> {
+/// A number token whose value overflows `f64` as `±1.7976931348623157e308`.
+fn saturated(token: &[u8]) -> Option<Vec<u8>> {
+    let value = std::str::from_utf8(token).ok()?.parse::<f64>().ok()?;
+    value.is_infinite().then(|| {
+        let sign = if value < 0.0 { "-" } else { "" };
+        format!("{sign}1.7976931348623157e308").into_bytes()
+    })
+}
+
+/// The JSON text with the number tokens outside strings that `rewrite`
+/// answers replaced by its answer; `None` when it answered none.
+fn rewrite_numbers(text: &[u8], rewrite: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len());
     let mut changed = false;
     let mut i = 0;
@@ -849,16 +866,12 @@ fn saturate_numbers(text: &[u8]) -> Option<Vec<u8>> {
                 i += 1;
             }
             let token = &text[start..i];
-            let value = std::str::from_utf8(token)
-                .ok()
-                .and_then(|t| t.parse::<f64>().ok());
-            match value {
-                Some(v) if v.is_infinite() => {
+            match rewrite(token) {
+                Some(new) => {
                     changed = true;
-                    let sign = if v < 0.0 { "-" } else { "" };
-                    out.extend_from_slice(format!("{sign}1.7976931348623157e308").as_bytes());
+                    out.extend_from_slice(&new);
                 }
-                _ => out.extend_from_slice(token),
+                None => out.extend_from_slice(token),
             }
         } else {
             out.push(b);

@@ -856,6 +856,35 @@ fn json_is_read_as_php_decodes_it() {
     assert!(resources_from_json(br#"{"data": {"a": 1}}"#).is_err());
 }
 
+/// Numbers where serde_json and `json_decode` disagree read as PHP reads
+/// them: `-0` is the integer 0 (`-0.0` stays a float), and a float is the
+/// nearest double (1.9999999999999998 is not 2).
+#[test]
+fn json_numbers_are_read_as_php_decodes_them() {
+    let first = |name: &str, free: &str| {
+        let text = format!(
+            r#"{{"data": [{{"hypervisor": {{"id": 1, "name": {name}, "enabled": 1, "commissioned": 1}}, "resources": {{"memory": {{"max": 9, "free": {free}}}}}}}]}}"#
+        );
+        let page = resources_from_json(text.as_bytes()).unwrap();
+        let hv = page.data.into_items().remove(0);
+        (hv.name.to_string(), hv.memory.map(|q| q.free))
+    };
+    assert_eq!(first("-0", "-0"), ("0".into(), Some(0)));
+    assert_eq!(first("-0.0", "1.9999999999999998"), ("-0".into(), Some(1)));
+    assert_eq!(
+        first("[-0, \"-0\"]", "7.9999999999999995"),
+        ("".into(), Some(7))
+    );
+    assert_eq!(
+        first("\"-0\"", "2.0000000000000004"),
+        ("-0".into(), Some(2))
+    );
+    assert_eq!(first("1e25", "1e400"), ("1.0E+25".into(), Some(i64::MAX)));
+    // The rewrite keeps every offset: an error names the same place.
+    let err = resources_from_json(br#"{"data": [-0, -0 x]}"#).unwrap_err();
+    assert!(err.to_string().contains("column 18"), "{err}");
+}
+
 /// One rule for "PHP reads these keys as a list", where a list is expected
 /// and where an object is: in order from "0", a repeated key replacing.
 #[test]

@@ -113,6 +113,62 @@ final class CapacityRevisionTest extends TestCase
         self::assertSame($json, vf_capacity_for(json_decode($package, true), json_decode($group, true), ['ipv4' => 0, 'buffer' => 0]));
     }
 
+    /**
+     * Where serde_json and json_decode read a number differently, the JSON
+     * text reads as json_decode reads it: `-0` is the integer 0 (a name
+     * "0"), and a float is parsed to the nearest double (1.9999999999999998
+     * is below 2, so its cell holds 1 VPS, not 2).
+     */
+    public function testNumbersInJsonReadAsJsonDecodeReadsThem(): void
+    {
+        $package = '{"memory": 1, "cpuCores": 0, "primaryStorage": 0}';
+        $cases = [
+            // [name, free] as JSON text
+            ['-0', '7.9999999999999995'],
+            ['-0.0', '1.9999999999999998'],
+            ['1e25', '14.9999999999999990'],
+            ['100000000000005.0', '-0'],
+            ['9223372036854775808', '0.99999999999999993'],
+            ['1.5e-7', '2.0000000000000004'],
+        ];
+        foreach ($cases as [$name, $free]) {
+            $group = '{"data": [{"hypervisor": {"id": 1, "name": ' . $name . ', "enabled": true, "commissioned": true},'
+                . ' "resources": {"memory": {"max": 100, "free": ' . $free . '}, "cpuCores": {"max": 0, "free": 1}}}]}';
+            $options = ['ipv4' => 0, 'buffer' => 0];
+            $fromJson = vf_capacity_for($package, $group, $options);
+            $row = $fromJson['hypervisors'][0];
+            self::assertSame((string) json_decode($name), $row['name'], "name $name");
+            self::assertSame(max(0, (int) json_decode($free)), $row['memory'], "free $free");
+            self::assertSame($fromJson, vf_capacity_for(json_decode($package, true), json_decode($group, true), $options));
+        }
+    }
+
+    /**
+     * A name the panel sends as a number reads as PHP writes that number
+     * (`(string)`), from JSON text and from its decoded array alike.
+     */
+    public function testNamesThatAreFloatsReadAsPhpWritesThem(): void
+    {
+        mt_srand(2718);
+        $package = ['memory' => 1, 'cpuCores' => 0, 'primaryStorage' => 0];
+        for ($i = 0; $i < 3000; $i++) {
+            $float = match ($i % 3) {
+                0 => unpack('e', pack('P', mt_rand() << 32 | mt_rand()))[1],
+                1 => mt_rand(-999999999, 999999999) * 10 ** mt_rand(-20, 20),
+                default => (float) (mt_rand(100000, 999999) . mt_rand(0, 999999999)) / 2 ** mt_rand(0, 8),
+            };
+            if (!is_float($float) || !is_finite($float)) {
+                continue;
+            }
+            $group = ['data' => [['hypervisor' => ['id' => 1, 'name' => $float, 'enabled' => true,
+                'commissioned' => true], 'resources' => []]]];
+            $text = json_encode($group, JSON_PRESERVE_ZERO_FRACTION);
+            self::assertSame((string) $float, vf_capacity_for($package, $group)['hypervisors'][0]['name']);
+            self::assertSame((string) $float, vf_capacity_for(json_encode($package), $text)['hypervisors'][0]['name'],
+                $text);
+        }
+    }
+
     public function testDeclaredPropertiesHoldingReferencesAreRead(): void
     {
         $free = 4096;
