@@ -843,21 +843,20 @@ fn saturated(token: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The JSON text with the number tokens outside strings that `rewrite`
-/// answers replaced by its answer; `None` when it answered none.
+/// answers replaced by its answer; `None` (and nothing copied) when it
+/// answered none.
 fn rewrite_numbers(text: &[u8], rewrite: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut changed = false;
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
         if b == b'"' {
-            let start = i;
             i += 1;
             while i < text.len() && text[i] != b'"' {
                 i += if text[i] == b'\\' { 2 } else { 1 };
             }
             i = (i + 1).min(text.len());
-            out.extend_from_slice(&text[start..i]);
         } else if b == b'-' || b.is_ascii_digit() {
             let start = i;
             while i < text.len()
@@ -865,18 +864,17 @@ fn rewrite_numbers(text: &[u8], rewrite: impl Fn(&[u8]) -> Option<Vec<u8>>) -> O
             {
                 i += 1;
             }
-            let token = &text[start..i];
-            match rewrite(token) {
-                Some(new) => {
-                    changed = true;
-                    out.extend_from_slice(&new);
-                }
-                None => out.extend_from_slice(token),
+            if let Some(new) = rewrite(&text[start..i]) {
+                let out = out.get_or_insert_with(|| Vec::with_capacity(text.len() + 32));
+                out.extend_from_slice(&text[copied..start]);
+                out.extend_from_slice(&new);
+                copied = i;
             }
         } else {
-            out.push(b);
             i += 1;
         }
     }
-    changed.then_some(out)
+    let mut out = out?;
+    out.extend_from_slice(&text[copied..]);
+    Some(out)
 }
