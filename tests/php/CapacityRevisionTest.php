@@ -169,6 +169,57 @@ final class CapacityRevisionTest extends TestCase
         }
     }
 
+    /**
+     * The documented group's JSON, mutated as text the ways a panel or a
+     * proxy might write it (escaped keys, whitespace, every form of a
+     * number, repeated keys, flags as numbers or strings, escaped strings),
+     * reads as json_decode reads it.
+     */
+    public function testTextualVariantsOfTheDocumentedGroupReadAsJsonDecodeReadsThem(): void
+    {
+        $group = json_encode(json_decode(self::fixture('openapi-v7-group-resources.json'), true));
+        $package = self::fixture('openapi-v7-package.json');
+        $pick = static fn (array $of) => $of[mt_rand(0, count($of) - 1)];
+        $rarely = static fn (int $in, callable $change) => static fn (array $m) => mt_rand(0, $in) ? $m[0] : $change($m);
+        $mutations = [
+            ['/"([A-Za-z_]+)":/', $rarely(30, static fn ($m) => '"' . implode('', array_map(
+                static fn ($c) => mt_rand(0, 2) ? $c : sprintf('\\u%04x', ord($c)), str_split($m[1]))) . '":')],
+            ['/[,:\[\]{}]/', $rarely(40, static fn ($m) => $m[0] . $pick(["\t", "\n", "\r\n", '  ']))],
+            ['/(?<=[:\[,])(-?\d+)(?=[,\]}])/', $rarely(20, static fn ($m) => $pick([$m[1] . '.0', $m[1] . 'e0',
+                $m[1] . 'E+0', $m[1] . '0e-1', '-0', '-0.0', $m[1] . '.9999999999999999', '1e400', '-1e400',
+                '9223372036854775808', '18446744073709551616', '0.' . str_repeat('0', 30) . '1']))],
+            ['/"([A-Za-z_]+)":(-?\d+|true|false|null|"[^"]*")/', $rarely(30, static fn ($m) => $m[0] . ',"' . $m[1]
+                . '":' . $pick(['0', '1', 'null', '"x"', '{}', '[]']))],
+            ['/(?<=:)(true|false)/', $rarely(20, static fn ($m) => $pick(['1', '0', '"1"', '"0"', '""', '"false"',
+                'null', '[]', '0.0', '"0.0"']))],
+            ['/(?<=:)"([^"\\\\]*)"/', $rarely(20, static fn ($m) => '"' . $pick(['\\u00e9', '\\ud83d\\ude00', '\\"',
+                '\\\\', '\\/', '\\n', '\\u0000', '\\ud800']) . $m[1] . '"')],
+            ['/(?<=:)(-?\d+)(?=[,}])/', $rarely(20, static fn ($m) => $pick(['"' . $m[1] . '"', '" ' . $m[1] . '"',
+                '"' . $m[1] . '.5"', '"0x1A"', '"1e3"', '".5"', '"' . $m[1] . 'abc"']))],
+        ];
+        mt_srand(1618);
+        $compared = 0;
+        for ($i = 0; $i < 1500; $i++) {
+            $text = $group;
+            for ($n = mt_rand(1, 6); $n > 0; $n--) {
+                [$pattern, $change] = $pick($mutations);
+                $text = preg_replace_callback($pattern, $change, $text);
+            }
+            $decoded = json_decode($text, true);
+            if (!is_array($decoded)) {
+                continue;
+            }
+            $options = ['ipv4' => mt_rand(0, 2), 'buffer' => mt_rand(0, 20)];
+            self::assertSame(
+                self::outcome(static fn () => vf_capacity_for(json_decode($package, true), $decoded, $options)),
+                self::outcome(static fn () => vf_capacity_for($package, $text, $options)),
+                $text
+            );
+            $compared++;
+        }
+        self::assertGreaterThan(800, $compared);
+    }
+
     public function testDeclaredPropertiesHoldingReferencesAreRead(): void
     {
         $free = 4096;
