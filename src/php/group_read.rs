@@ -5,7 +5,9 @@
 //! from an object, a key parsed for digits before every lookup, a visitor
 //! per field. The shape a panel sends (and `json_decode($json, true)` makes)
 //! is fixed, so this reads it directly: each field the core needs by one
-//! hash lookup, lists by index, scalars of the usual types inline.
+//! hash lookup, lists by index, scalars of the usual types inline. The
+//! entries of a page share their layout, so each field first checks the
+//! bucket it was found in for the entry before ([`Field`]).
 //!
 //! It answers exactly what the generic reader answers. Anything it does not
 //! handle itself (objects, packed arrays with holes, hash tables that might
@@ -13,9 +15,11 @@
 //! whole hypervisor entry, or the whole page — so the lenient rules of
 //! `core::input` stay written once.
 
+use std::cell::Cell;
+use std::mem::size_of;
 use std::sync::Arc;
 
-use ext_php_rs::ffi::{zend_hash_find_known_hash, zend_hash_index_find, zend_string};
+use ext_php_rs::ffi::{zend_hash_find_known_hash, zend_hash_index_find, zend_string, Bucket};
 use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 use serde::Deserialize;
 
@@ -127,21 +131,184 @@ fn object(zv: &Zval) -> Result<Shape<'_>, Odd> {
     }
 }
 
-/// A field of an object: present and defined (references followed).
-fn field(ht: &ZendHashTable, key: *mut zend_string) -> Option<&Zval> {
-    // SAFETY: a lookup in a live table with an interned key (its hash
-    // known); the zval lives as long as the table.
-    let v = unsafe { zend_hash_find_known_hash(ht, key).as_ref() }?;
+/// A value that is defined (references followed).
+fn defined(v: &Zval) -> Option<&Zval> {
     let v = value(v);
     (type_of(v) != IS_UNDEF).then_some(v)
 }
 
-/// The field `key` of `t` read as an object (`None`: absent or not one).
-fn object_field(
-    t: Option<&ZendHashTable>,
+/// A field read at one place of the shape, and the bucket it was found in
+/// last time. The entries of a page are decoded from one shape, so a key
+/// sits in the same bucket of every entry's table: that bucket is checked
+/// first, which spares the hash slot and the call. Keys are unique in a
+/// table, so a live bucket holding the key is the one a lookup finds; on a
+/// miss the lookup runs and the place is learnt.
+struct Field {
     key: *mut zend_string,
-) -> Result<Option<&ZendHashTable>, Odd> {
-    match t.and_then(|t| field(t, key)) {
+    at: Cell<u32>,
+}
+
+impl Field {
+    fn new(key: *mut zend_string) -> Field {
+        Field {
+            key,
+            at: Cell::new(u32::MAX),
+        }
+    }
+
+    /// The field in `ht`: present and defined.
+    #[inline(always)]
+    fn get<'a>(&self, ht: &'a ZendHashTable) -> Option<&'a Zval> {
+        let at = self.at.get();
+        if at < ht.nNumUsed && !packed(ht) {
+            // SAFETY: a table that is not packed holds `nNumUsed`
+            // initialised buckets at `arData`; a deleted one is IS_UNDEF,
+            // and its key is then not read.
+            let b: &Bucket = unsafe { &*ht.__bindgen_anon_1.arData.add(at as usize) };
+            if type_of(&b.val) != IS_UNDEF && self.holds(b) {
+                return defined(&b.val);
+            }
+        }
+        // SAFETY: a lookup in a live table with an interned key (its hash
+        // known); the zval lives as long as the table.
+        let v = unsafe { zend_hash_find_known_hash(ht, self.key).as_ref() }?;
+        if !packed(ht) {
+            // A hash table's values are the first member of its buckets.
+            // SAFETY: reading the data pointer of a live table.
+            let data = unsafe { ht.__bindgen_anon_1.arData } as usize;
+            let index = (v as *const Zval as usize).wrapping_sub(data) / size_of::<Bucket>();
+            self.at.set(u32::try_from(index).unwrap_or(u32::MAX));
+        }
+        defined(v)
+    }
+
+    /// Whether a live bucket's key is this field's.
+    fn holds(&self, b: &Bucket) -> bool {
+        if b.key == self.key {
+            return true;
+        }
+        // SAFETY: the field's key is an interned string, alive for the call.
+        let ours: &ZendStr = unsafe { &*self.key.cast::<ZendStr>() };
+        if b.key.is_null() || b.h != ours.h {
+            return false;
+        }
+        // SAFETY: a live bucket's key, when not null, is a live string.
+        let theirs: &ZendStr = unsafe { &*b.key.cast::<ZendStr>() };
+        short_eq(theirs.as_bytes(), ours.as_bytes())
+    }
+}
+
+/// `a == b` for the short keys of a page, without a call: two loads that
+/// may overlap cover any length from 4 to 16.
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], i: usize| u32::from_ne_bytes(s[i..i + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
+/// The `{max, free}` of one kind of cell.
+struct CellFields {
+    max: Field,
+    free: Field,
+}
+
+impl CellFields {
+    fn new(k: &Keys) -> CellFields {
+        CellFields {
+            max: Field::new(k.max),
+            free: Field::new(k.free),
+        }
+    }
+
+    fn quota(&self, t: &ZendHashTable) -> Quota {
+        Quota {
+            max: num(self.max.get(t)),
+            free: num(self.free.get(t)),
+        }
+    }
+}
+
+/// Every place of the shape a field is read at.
+struct Fields {
+    data: Field,
+    last_page: Field,
+    hypervisor: Field,
+    resources: Field,
+    id: Field,
+    name: Field,
+    enabled: Field,
+    commissioned: Field,
+    prohibit: Field,
+    network: Field,
+    total: Field,
+    ipv4: Field,
+    ipv4_free: Field,
+    local_storage: Field,
+    local_type: Field,
+    local_enabled: Field,
+    local: CellFields,
+    other_storage: Field,
+    pool_name: Field,
+    pool_type: Field,
+    pool_enabled: Field,
+    pool: CellFields,
+    servers: Field,
+    servers_cell: CellFields,
+    memory: Field,
+    memory_cell: CellFields,
+    cpu_cores: Field,
+    cpu_cell: CellFields,
+}
+
+impl Fields {
+    fn new(k: &Keys) -> Fields {
+        Fields {
+            data: Field::new(k.data),
+            last_page: Field::new(k.last_page),
+            hypervisor: Field::new(k.hypervisor),
+            resources: Field::new(k.resources),
+            id: Field::new(k.id),
+            name: Field::new(k.name),
+            enabled: Field::new(k.enabled),
+            commissioned: Field::new(k.commissioned),
+            prohibit: Field::new(k.prohibit),
+            network: Field::new(k.network),
+            total: Field::new(k.total),
+            ipv4: Field::new(k.ipv4),
+            ipv4_free: Field::new(k.free),
+            local_storage: Field::new(k.local_storage),
+            local_type: Field::new(k.storage_type),
+            local_enabled: Field::new(k.enabled),
+            local: CellFields::new(k),
+            other_storage: Field::new(k.other_storage),
+            pool_name: Field::new(k.name),
+            pool_type: Field::new(k.storage_type),
+            pool_enabled: Field::new(k.enabled),
+            pool: CellFields::new(k),
+            servers: Field::new(k.servers),
+            servers_cell: CellFields::new(k),
+            memory: Field::new(k.memory),
+            memory_cell: CellFields::new(k),
+            cpu_cores: Field::new(k.cpu_cores),
+            cpu_cell: CellFields::new(k),
+        }
+    }
+}
+
+/// The field of `t` read as an object (`None`: absent or not one).
+fn object_field<'a>(
+    t: Option<&'a ZendHashTable>,
+    field: &Field,
+) -> Result<Option<&'a ZendHashTable>, Odd> {
+    match t.and_then(|t| field.get(t)) {
         None => Ok(None),
         Some(v) => Ok(match object(v)? {
             Shape::Object(h) => Some(h),
@@ -185,57 +352,49 @@ fn text(v: Option<&Zval>) -> Arc<str> {
     SharedText::deserialize(ZvalDe::new(v)).map_or_else(|_| Arc::from(""), |t| t.0)
 }
 
-/// A `{max, free}` cell.
-fn quota(k: &Keys, t: &ZendHashTable) -> Quota {
-    Quota {
-        max: num(field(t, k.max)),
-        free: num(field(t, k.free)),
-    }
-}
-
 /// One element of the `data` list, as `Hypervisor::deserialize` reads it.
-fn entry(k: &Keys, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd> {
+fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd> {
     let skipped = Hypervisor::skipped;
     let entry = match object(zv)? {
         Shape::Object(t) => Some(t),
         Shape::NotObject => None,
     };
-    let hv = object_field(entry, k.hypervisor)?;
-    let res = object_field(entry, k.resources)?;
+    let hv = object_field(entry, &f.hypervisor)?;
+    let res = object_field(entry, &f.resources)?;
     let (id, name) = hv.map_or_else(
         || (0, Arc::from("")),
-        |h| (num(field(h, k.id)), text(field(h, k.name))),
+        |h| (num(f.id.get(h)), text(f.name.get(h))),
     );
     let (Some(hv), Some(res)) = (hv, res) else {
         return Ok(skipped(id, name, Skip::Malformed));
     };
     let eligible = eligibility(
-        flag(field(hv, k.enabled)),
-        flag(field(hv, k.commissioned)),
-        flag(field(hv, k.prohibit)),
+        flag(f.enabled.get(hv)),
+        flag(f.commissioned.get(hv)),
+        flag(f.prohibit.get(hv)),
     );
     if let Err(skip) = eligible {
         return Ok(skipped(id, name, skip));
     }
 
     let ipv4 = object_field(
-        object_field(object_field(Some(res), k.network)?, k.total)?,
-        k.ipv4,
+        object_field(object_field(Some(res), &f.network)?, &f.total)?,
+        &f.ipv4,
     )?;
-    let ipv4_free = match ipv4.and_then(|t| field(t, k.free)) {
+    let ipv4_free = match ipv4.and_then(|t| f.ipv4_free.get(t)) {
         Some(v) if type_of(v) != IS_NULL => Some(num(Some(v))),
         _ => None,
     };
     let mut pools = Vec::new();
-    if let Some(local) = object_field(Some(res), k.local_storage)? {
+    if let Some(local) = object_field(Some(res), &f.local_storage)? {
         pools.push(StoragePool {
             name: PoolName::Local,
-            storage_type: num(field(local, k.storage_type)),
-            enabled: flag(field(local, k.enabled)),
-            quota: quota(k, local),
+            storage_type: num(f.local_type.get(local)),
+            enabled: flag(f.local_enabled.get(local)),
+            quota: f.local.quota(local),
         });
     }
-    if let Some(other) = field(res, k.other_storage) {
+    if let Some(other) = f.other_storage.get(res) {
         match (type_of(other) == IS_ARRAY).then(|| unsafe { &*other.value.arr }) {
             None if type_of(other) == IS_OBJECT => return Err(Odd),
             None => {} // not a list: no pools
@@ -246,12 +405,13 @@ fn entry(k: &Keys, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd> 
                         return Err(Odd);
                     };
                     if let Shape::Object(p) = object(item)? {
-                        let name = PoolName::other(i as usize, pool_name(names, field(p, k.name)));
+                        let name =
+                            PoolName::other(i as usize, pool_name(names, f.pool_name.get(p)));
                         pools.push(StoragePool {
                             name,
-                            storage_type: num(field(p, k.storage_type)),
-                            enabled: flag(field(p, k.enabled)),
-                            quota: quota(k, p),
+                            storage_type: num(f.pool_type.get(p)),
+                            enabled: flag(f.pool_enabled.get(p)),
+                            quota: f.pool.quota(p),
                         });
                     }
                 }
@@ -259,11 +419,11 @@ fn entry(k: &Keys, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd> 
             Some(_) => return Err(Odd), // a list given as a map
         }
     }
-    let slots = match field(res, k.servers) {
+    let slots = match f.servers.get(res) {
         None => Slots::Unreported,
         Some(v) if type_of(v) == IS_NULL => Slots::Unreported,
         Some(v) => Slots::Cell(match object(v)? {
-            Shape::Object(c) => Some(quota(k, c)),
+            Shape::Object(c) => Some(f.servers_cell.quota(c)),
             Shape::NotObject => None,
         }),
     };
@@ -271,8 +431,8 @@ fn entry(k: &Keys, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd> 
         id,
         name,
         eligible: Ok(()),
-        memory: object_field(Some(res), k.memory)?.map(|c| quota(k, c)),
-        cpu: object_field(Some(res), k.cpu_cores)?.map(|c| quota(k, c)),
+        memory: object_field(Some(res), &f.memory)?.map(|c| f.memory_cell.quota(c)),
+        cpu: object_field(Some(res), &f.cpu_cores)?.map(|c| f.cpu_cell.quota(c)),
         pools,
         slots,
         ipv4_free,
@@ -294,14 +454,14 @@ fn pool_name(names: &mut PoolNames, v: Option<&Zval>) -> Arc<str> {
 /// directly (see the module's notes).
 pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
     let generic = || input::resources_from(ZvalDe::new(zv));
-    let k = &Keys::new();
+    let f = &Fields::new(&Keys::new());
     let mut names = PoolNames::default();
     let top = match object(zv) {
         Err(Odd) => return generic(),
         Ok(Shape::NotObject) => return Err(DocError::NotObject),
         Ok(Shape::Object(t)) => t,
     };
-    let Some(data) = field(top, k.data) else {
+    let Some(data) = f.data.get(top) else {
         return Err(DocError::NoDataList);
     };
     let Some(list) = (type_of(data) == IS_ARRAY).then(|| unsafe { &*data.value.arr }) else {
@@ -323,7 +483,7 @@ pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
         let Some(item) = at(list, i) else {
             return generic();
         };
-        let hv = match entry(k, &mut names, item) {
+        let hv = match entry(f, &mut names, item) {
             Ok(hv) => hv,
             Err(Odd) => Hypervisor::deserialize(ZvalDe::at_depth(item, ENTRY_DEPTH))
                 .map_err(|e| DocError::Syntax(e.to_string()))?,
@@ -332,7 +492,7 @@ pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
     }
     Ok(ResourcesPage {
         data: List(Some(items)),
-        last_page: Num(num(field(top, k.last_page))),
+        last_page: Num(num(f.last_page.get(top))),
         list_keyed: false,
     })
 }

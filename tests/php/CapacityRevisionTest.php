@@ -338,6 +338,32 @@ final class CapacityRevisionTest extends TestCase
     }
 
     /**
+     * A page whose entries PHP code left in different table layouts reads
+     * as its entries do one by one: where a key sat in the last entry is
+     * only ever a guess checked against the key.
+     */
+    public function testEntriesInDifferentLayoutsReadAsEachAlone(): void
+    {
+        $package = ['memory' => 4096, 'cpuCores' => 1, 'primaryStorage' => 10];
+        mt_srand(1414);
+        $entries = [];
+        for ($i = 0; $i < 60; $i++) {
+            $entries[] = Fleet::reshaped($i + 1, mt_rand(0, 5));
+        }
+        $whole = vf_capacity_for($package, ['data' => $entries], ['ipv4' => 0]);
+        $sum = 0;
+        foreach ($entries as $i => $entry) {
+            $alone = vf_capacity_for($package, ['data' => [$entry]], ['ipv4' => 0]);
+            self::assertSame($alone['hypervisors'][0], $whole['hypervisors'][$i], "entry $i");
+            $sum += $alone['fits'];
+        }
+        self::assertSame($sum, $whole['fits']);
+        // Renamed keys are absent: those entries are disabled.
+        self::assertContains('disabled', array_column($whole['hypervisors'], 'skipped'));
+        self::assertGreaterThan(0, $whole['fits']);
+    }
+
+    /**
      * What only PHP values can be (references, objects, holes, tables of
      * thousands of keys, deep nesting) reads alike in a page of 400 entries,
      * fetched ahead, and in pages of 100, which are not.

@@ -246,7 +246,7 @@ final class Fleet
             $wide["k$k"] = ['max' => $k, 'free' => $k];
         }
         foreach ($entries as $i => &$entry) {
-            switch ($i % 8) {
+            switch ($i % 9) {
                 case 0:
                     $entry['resources']['memory']['free'] = &$free;
                     break;
@@ -270,6 +270,9 @@ final class Fleet
                 case 6:
                     $entry = (object) $entry;
                     break;
+                case 7:
+                    $entry = self::reshaped($i + 1, intdiv($i, 8) % 6);
+                    break;
                 default:
                     $entry['hypervisor']['name'] = "hv-\xff-$i";
             }
@@ -277,6 +280,50 @@ final class Fleet
         unset($entry);
 
         return $entries;
+    }
+
+    /**
+     * The same hypervisor in one of six table layouts PHP code can leave
+     * behind (`$way` 0–5): keys deleted and added again (a deleted bucket
+     * where the key was), keys in reverse order, an integer key first,
+     * cells rebuilt with their keys swapped, a key renamed (so absent), or
+     * as decoded. The extension learns where a page's keys sit from one
+     * entry to the next; these check that it never trusts a stale place.
+     *
+     * @return array<string, mixed>
+     */
+    public static function reshaped(int $id, int $way): array
+    {
+        $entry = self::hypervisor($id, ['resources' => ['memory' => self::cell(65536, 4096 * ($id % 7))]]);
+        switch ($way) {
+            case 0:
+                foreach (['enabled', 'name', 'id'] as $key) {
+                    $value = $entry['hypervisor'][$key];
+                    unset($entry['hypervisor'][$key]);
+                    $entry['hypervisor'][$key] = $value;
+                }
+                unset($entry['resources']['memory']['max']);
+                $entry['resources']['memory']['max'] = 65536;
+                break;
+            case 1:
+                $entry['hypervisor'] = array_reverse($entry['hypervisor'], true);
+                $entry['resources'] = array_reverse($entry['resources'], true);
+                break;
+            case 2:
+                $entry['hypervisor'] = [7 => 'seven'] + $entry['hypervisor'];
+                $entry['resources']['memory'] = [3 => 0] + $entry['resources']['memory'];
+                break;
+            case 3:
+                $entry['resources']['memory'] = ['free' => $entry['resources']['memory']['free'], 'max' => 65536];
+                $entry['resources']['cpuCores'] = ['free' => 1, 'max' => 32];
+                break;
+            case 4:
+                $entry['hypervisor']['Enabled'] = true;
+                unset($entry['hypervisor']['enabled']);
+                break;
+        }
+
+        return $entry;
     }
 
     /**
