@@ -167,7 +167,8 @@ final class Application
               1  a check failed; status, refresh: some product is untouched (its qty kept as it was,
                  because the panel could not be read in full), zeroed (its package is gone or disabled
                  on the panel) or not refreshed (no usable panel); explain: nothing to explain (never
-                 checked, or not a stock-controlled VirtFusion product)
+                 checked, or not a stock-controlled VirtFusion product); metrics: the file cannot be
+                 written
               2  usage error: unknown command or option, bad product id
               3  the vfstock extension is not loaded (refresh, check, explain --live)
               4  cannot read the WHMCS configuration or connect to its database; refresh: no
