@@ -41,6 +41,58 @@ final class CapacityRevisionTest extends TestCase
         self::assertNull($byId[1]['servers']);
     }
 
+    /**
+     * Random well-formed fleets (cells full, empty, unlimited or overdrawn;
+     * pools of every type code, switched on or off, named or not; server
+     * slots reported, null or absent; IPv4 reported, null or absent; any
+     * buffer and IPv4 count) give the answer of bench/reference.php, the
+     * capacity rules written again in plain PHP from the specification.
+     */
+    public function testRandomFleetsGiveThePurePhpReferencesAnswer(): void
+    {
+        require_once __DIR__ . '/../../bench/reference.php';
+        $pick = static fn (array $of) => $of[mt_rand(0, count($of) - 1)];
+        $cell = static function () use ($pick): array {
+            $max = $pick([0, -1, 1, 10, 100, 65536, mt_rand(1, 100000)]);
+
+            return ['units' => 'MB', 'max' => $max, 'allocated' => 0,
+                'free' => $pick([0, -5, $max, intdiv($max, 2), mt_rand(-10, 100000)]), 'percent' => 0];
+        };
+        mt_srand(31337);
+        for ($i = 0; $i < 3000; $i++) {
+            $data = [];
+            for ($h = mt_rand(0, 6); $h > 0; $h--) {
+                $resources = ['memory' => $cell(), 'cpuCores' => $cell(), 'otherStorage' => [],
+                    'localStorage' => ['enabled' => $pick([true, false]), 'name' => 'Local',
+                        'storageType' => mt_rand(0, 4)] + $cell()];
+                for ($p = mt_rand(0, 3); $p > 0; $p--) {
+                    $resources['otherStorage'][] = ['id' => $p, 'name' => $pick(['', 'ssd', "pool$p"]),
+                        'enabled' => $pick([true, false, 1, 0]), 'storageType' => mt_rand(0, 4)] + $cell();
+                }
+                $servers = mt_rand(0, 2);
+                if ($servers < 2) {
+                    $resources['servers'] = $servers === 0 ? $cell() : null;
+                }
+                $ipv4 = mt_rand(0, 3);
+                if ($ipv4 > 0) {
+                    $resources['network'] = ['total' => ['ipv4' => ['free' => $ipv4 === 1 ? null : mt_rand(-3, 300)]]];
+                }
+                $data[] = ['hypervisor' => ['id' => mt_rand(1, 1000), 'name' => "hv$h", 'enabled' => mt_rand(0, 5) > 0,
+                    'commissioned' => mt_rand(0, 5) > 0, 'prohibit' => mt_rand(0, 5) === 0], 'resources' => $resources];
+            }
+            $package = ['data' => ['memory' => $pick([0, 512, 4096, mt_rand(1, 9000)]), 'cpuCores' => mt_rand(0, 8),
+                'primaryStorage' => $pick([0, 10, mt_rand(1, 900)]), 'primaryStorageProfile' => mt_rand(0, 4)]];
+            $ipv4PerVps = mt_rand(0, 3);
+            $buffer = $pick([0, 10, 100, mt_rand(0, 100)]);
+            $group = ['data' => $data];
+            self::assertSame(
+                vfstock_ref_capacity($package, $group, $ipv4PerVps, $buffer),
+                vf_capacity_for($package, $group, ['ipv4' => $ipv4PerVps, 'buffer' => $buffer]),
+                json_encode([$package, $group, $ipv4PerVps, $buffer])
+            );
+        }
+    }
+
     public function testAHypervisorWithoutFreeAddressesPlacesNothing(): void
     {
         // The documented "Test Only" package uses the default mountpoint, so
