@@ -19,8 +19,11 @@
 use std::sync::Arc;
 
 use super::fit::Quota;
-use super::hypervisor::{eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool};
+use super::hypervisor::{
+    eligibility, Hypervisor, PoolName, PoolNames, Pools, Skip, Slots, StoragePool,
+};
 use super::input::{list_index_bytes, List, Num, ResourcesPage};
+use super::name::Name;
 use super::value::{parse_numeric, str_flag};
 
 /// Not understood here: the generic reader decides.
@@ -71,7 +74,7 @@ struct PoolData {
 #[derive(Default)]
 struct Info {
     id: i64,
-    name: Option<Arc<str>>,
+    name: Option<Name>,
     enabled: bool,
     commissioned: bool,
     prohibit: bool,
@@ -440,8 +443,8 @@ impl<'a> P<'a> {
         }
     }
 
-    /// `core::input::SharedText` (`None`: empty).
-    fn text(&mut self, shared: bool) -> R<Option<Arc<str>>> {
+    /// `core::input::SharedText`, made by `make` (`None`: empty).
+    fn text<T>(&mut self, make: impl FnOnce(&mut PoolNames, &str) -> T) -> R<Option<T>> {
         match self.peek() {
             Some(b'"') => {
                 let bytes = self.string()?;
@@ -449,13 +452,12 @@ impl<'a> P<'a> {
                 if s.is_empty() {
                     return Ok(None);
                 }
-                Ok(Some(if shared {
-                    self.names.get(s)
-                } else {
-                    Arc::from(s)
-                }))
+                Ok(Some(make(&mut self.names, s)))
             }
-            Some(b'-' | b'0'..=b'9') => self.int().map(|n| Some(Arc::from(n.to_string()))),
+            Some(b'-' | b'0'..=b'9') => {
+                let n = self.int()?;
+                Ok(Some(make(&mut self.names, &n.to_string())))
+            }
             _ => self.skip(0).map(|()| None),
         }
     }
@@ -489,7 +491,7 @@ impl<'a> P<'a> {
                 b"free" => d.free = p.num()?,
                 b"enabled" => d.enabled = p.flag()?,
                 b"storageType" => d.storage_type = p.num()?,
-                b"name" if named => d.name = p.text(true)?,
+                b"name" if named => d.name = p.text(|names, s| names.get(s))?,
                 _ => return Ok(false),
             }
             Ok(true)
@@ -584,7 +586,7 @@ impl<'a> P<'a> {
         let shape = self.object(|p, k| {
             match k {
                 b"id" => h.id = p.num()?,
-                b"name" => h.name = p.text(false)?,
+                b"name" => h.name = p.text(|_, s| Name::new(s))?,
                 b"enabled" => h.enabled = p.flag()?,
                 b"commissioned" => h.commissioned = p.flag()?,
                 b"prohibit" => h.prohibit = p.flag()?,
@@ -607,9 +609,9 @@ impl<'a> P<'a> {
             }
             Ok(true)
         })?;
-        let (id, name) = info.as_ref().map_or((0, None), |h| (h.id, h.name.clone()));
-        let name = name.unwrap_or_else(empty_name);
-        let skipped = |skip| Hypervisor::skipped(id, Arc::clone(&name), skip);
+        let (id, name) = info.as_mut().map_or((0, None), |h| (h.id, h.name.take()));
+        let name = name.unwrap_or_default();
+        let skipped = |skip| Hypervisor::skipped(id, name.clone(), skip);
         let (Some(h), Some(r)) = (info, res) else {
             return Ok(skipped(Skip::Malformed));
         };
@@ -617,7 +619,7 @@ impl<'a> P<'a> {
             return Ok(skipped(skip));
         }
         let other: &[Option<PoolData>] = if r.other { &self.other } else { &[] };
-        let mut pools = Vec::with_capacity(1 + other.len());
+        let mut pools = Pools::with_capacity(1 + other.len());
         let quota = |d: &PoolData| Quota {
             max: d.max,
             free: d.free,

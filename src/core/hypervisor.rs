@@ -10,8 +10,10 @@ use std::sync::Arc;
 use super::fit::{fit, fit_quota, Buffer, Fit, Quota};
 use super::group::Ipv4Need;
 use serde::{Deserialize, Deserializer};
+use smallvec::SmallVec;
 
 use super::input::{Cell, Entry, LocalPool, Obj, Package, Pool};
+use super::name::Name;
 
 /// Why a hypervisor contributes nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,18 +144,23 @@ pub fn eligibility(enabled: bool, commissioned: bool, prohibit: bool) -> Result<
     }
 }
 
+/// A hypervisor's storage pools, inline up to three: panels report the
+/// default mountpoint and one or two others, and a pool list on the heap
+/// was an allocation per hypervisor per read.
+pub type Pools = SmallVec<[StoragePool; 3]>;
+
 /// One hypervisor of a group, as the core keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hypervisor {
     pub id: i64,
-    pub name: Arc<str>,
+    pub name: Name,
     /// `Err` when it contributes nothing.
     pub eligible: Result<(), Skip>,
     pub memory: Option<Quota>,
     pub cpu: Option<Quota>,
     /// The default mountpoint first (when it is an object), then each
     /// `otherStorage` entry that is an object.
-    pub pools: Vec<StoragePool>,
+    pub pools: Pools,
     pub slots: Slots,
     /// `network.total.ipv4.free`, when reported.
     pub ipv4_free: Option<i64>,
@@ -202,9 +209,9 @@ impl Hypervisor {
     pub fn from_entry(entry: Obj<Entry>) -> Hypervisor {
         let entry = entry.into_inner().unwrap_or_default();
         let info = entry.hypervisor.into_inner();
-        let (id, name) = info
-            .as_ref()
-            .map_or((0, Arc::from("")), |h| (h.id.0, Arc::clone(&h.name.0)));
+        let (id, name) = info.as_ref().map_or((0, Name::default()), |h| {
+            (h.id.0, Name::from(Arc::clone(&h.name.0)))
+        });
         let (Some(hv), Some(res)) = (info, entry.resources.into_inner()) else {
             return Hypervisor::skipped(id, name, Skip::Malformed);
         };
@@ -213,7 +220,7 @@ impl Hypervisor {
             return Hypervisor::skipped(id, name, skip);
         }
         let ipv4_free = res.ipv4_free();
-        let mut pools = Vec::new();
+        let mut pools = Pools::new();
         if let Some(local) = res.local_storage.into_inner() {
             pools.push(local_pool(local));
         }
@@ -239,14 +246,14 @@ impl Hypervisor {
     }
 
     /// A hypervisor that contributes nothing, and why.
-    pub fn skipped(id: i64, name: Arc<str>, skip: Skip) -> Hypervisor {
+    pub fn skipped(id: i64, name: Name, skip: Skip) -> Hypervisor {
         Hypervisor {
             id,
             name,
             eligible: Err(skip),
             memory: None,
             cpu: None,
-            pools: Vec::new(),
+            pools: Pools::new(),
             slots: Slots::Unreported,
             ipv4_free: None,
         }
@@ -262,10 +269,12 @@ impl Hypervisor {
                 _ => 0,
             })
             .sum();
-        std::mem::size_of::<Hypervisor>()
-            + self.name.len()
-            + self.pools.len() * std::mem::size_of::<StoragePool>()
-            + names
+        let spilled = if self.pools.spilled() {
+            self.pools.capacity() * std::mem::size_of::<StoragePool>()
+        } else {
+            0
+        };
+        std::mem::size_of::<Hypervisor>() + self.name.heap_bytes() + spilled + names
     }
 }
 
@@ -388,7 +397,7 @@ impl Axes {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
     pub id: i64,
-    pub name: Arc<str>,
+    pub name: Name,
     pub outcome: Result<Axes, Skip>,
     /// The pool chosen, by name.
     pub pool: Option<PoolName>,
@@ -418,7 +427,7 @@ pub fn evaluate(hv: &Hypervisor, needs: &Needs, taken: Option<&Taken>) -> Row {
     };
     Row {
         id: hv.id,
-        name: Arc::clone(&hv.name),
+        name: hv.name.clone(),
         outcome,
         pool,
         ipv4_free,

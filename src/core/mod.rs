@@ -8,6 +8,7 @@ pub mod fit;
 pub mod group;
 pub mod hypervisor;
 pub mod input;
+pub mod name;
 pub mod options;
 pub mod placement;
 pub mod product;

@@ -1129,3 +1129,73 @@ fn a_pages_pool_names_are_shared_and_a_few_are_kept() {
         "the first ones stay shared"
     );
 }
+
+#[test]
+fn names_hold_their_whole_text_inline_or_shared() {
+    use super::name::Name;
+    use std::sync::Arc;
+    let texts = [
+        String::new(),
+        "a".to_string(),
+        "hv-00001.g1.example.net".to_string(),
+        "x".repeat(29),
+        "x".repeat(30),
+        "x".repeat(31),
+        "é".repeat(15),                 // 30 bytes
+        "é".repeat(16),                 // 32 bytes
+        format!("{}€", "x".repeat(28)), // 31 bytes, the last char across the line
+        "n".repeat(300),
+    ];
+    for t in &texts {
+        let inline = t.len() <= 30;
+        let made = Name::new(t);
+        let from_shared = Name::from(Arc::<str>::from(t.as_str()));
+        assert_eq!(made.as_str(), t);
+        assert_eq!(from_shared.as_str(), t);
+        assert_eq!(made, from_shared);
+        assert_eq!(made.clone(), made);
+        assert_eq!(made.heap_bytes(), if inline { 0 } else { t.len() }, "{t:?}");
+        assert_eq!(format!("{made}"), *t);
+        assert_eq!(format!("{made:?}"), format!("{t:?}"));
+    }
+    assert_ne!(Name::new("hv1"), Name::new("hv2"));
+    assert_ne!(Name::new(&"x".repeat(30)), Name::new(&"x".repeat(31)));
+    assert_eq!(Name::default().as_str(), "");
+    assert_eq!(std::mem::size_of::<Name>(), 32);
+}
+
+#[test]
+fn many_pools_and_long_names_read_alike_on_every_path() {
+    let long = "hypervisor-".repeat(12);
+    let pools: Vec<Value> = (0..6)
+        .map(|i| pool(Some(&format!("pool-{i}")), i, 4, i != 2, 1000, 100 * i))
+        .collect();
+    let entry = with(
+        hv(7),
+        &[
+            ("/hypervisor/name", json!(long)),
+            ("/resources/otherStorage", Value::Array(pools)),
+        ],
+    );
+    let page = json!({ "data": [entry.clone()] });
+    let generic = resources_from(page.clone()).unwrap().data.into_items();
+    let text = serde_json::to_vec(&page).unwrap();
+    let direct = resources_from_json(&text).unwrap().data.into_items();
+    assert_eq!(generic, direct);
+    let h: &Hypervisor = &direct[0];
+    assert_eq!(&*h.name, long);
+    assert_eq!(h.pools.len(), 7, "the default mountpoint and six others");
+    assert!(h.pools.spilled());
+    let names: Vec<String> = h.pools.iter().map(|p| p.name.to_string()).collect();
+    assert_eq!(names[0], "localStorage");
+    assert_eq!(names[6], "pool-5");
+    // The cache's weight counts what sits outside the hypervisor itself.
+    let short = &hypervisors(json!([hv(8)]))[0];
+    assert!(!short.pools.spilled());
+    assert!(h.weight() >= short.weight() + long.len() + 7 * std::mem::size_of_val(&h.pools[0]));
+    // Placement reads past the inline three: the best enabled pool of
+    // type 4 is the last one.
+    let g = cap(package(1, 1, 10, 4), vec![entry], 1, 0);
+    assert_eq!(storage_of(&g), (Fit::Finite(50), Some("pool-5".into())));
+    assert_eq!(&*g.rows[0].name, long);
+}

@@ -28,9 +28,10 @@ use super::zval_de::zval_type::*;
 use super::zval_de::{dense_list, deref, never_indexed, packed, type_of, ZvalDe};
 use crate::core::fit::Quota;
 use crate::core::hypervisor::{
-    eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool,
+    eligibility, Hypervisor, PoolName, PoolNames, Pools, Skip, Slots, StoragePool,
 };
 use crate::core::input::{self, DocError, Flag, List, Num, ResourcesPage, SharedText};
+use crate::core::name::Name;
 
 /// The depth the generic reader gives an element of the `data` list.
 const ENTRY_DEPTH: usize = 2;
@@ -342,14 +343,19 @@ fn flag(v: Option<&Zval>) -> bool {
 /// A display string field (`core::input::SharedText`).
 fn text(v: Option<&Zval>) -> Arc<str> {
     let Some(v) = v else { return Arc::from("") };
-    if type_of(v) == IS_STRING {
+    SharedText::deserialize(ZvalDe::new(v)).map_or_else(|_| Arc::from(""), |t| t.0)
+}
+
+/// A hypervisor's name (`core::input::SharedText`, held as a [`Name`]).
+fn name(v: Option<&Zval>) -> Name {
+    if let Some(v) = v.filter(|v| type_of(v) == IS_STRING) {
         // SAFETY: a string zval holds a live zend_string.
         let s: &ZendStr = unsafe { &*v.value.str_ };
         if let Ok(s) = std::str::from_utf8(s.as_bytes()) {
-            return Arc::from(s);
+            return Name::new(s);
         }
     }
-    SharedText::deserialize(ZvalDe::new(v)).map_or_else(|_| Arc::from(""), |t| t.0)
+    Name::from(text(v))
 }
 
 /// One element of the `data` list, as `Hypervisor::deserialize` reads it.
@@ -362,8 +368,8 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
     let hv = object_field(entry, &f.hypervisor)?;
     let res = object_field(entry, &f.resources)?;
     let (id, name) = hv.map_or_else(
-        || (0, Arc::from("")),
-        |h| (num(f.id.get(h)), text(f.name.get(h))),
+        || (0, Name::default()),
+        |h| (num(f.id.get(h)), name(f.name.get(h))),
     );
     let (Some(hv), Some(res)) = (hv, res) else {
         return Ok(skipped(id, name, Skip::Malformed));
@@ -385,7 +391,7 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
         Some(v) if type_of(v) != IS_NULL => Some(num(Some(v))),
         _ => None,
     };
-    let mut pools = Vec::new();
+    let mut pools = Pools::new();
     if let Some(local) = object_field(Some(res), &f.local_storage)? {
         pools.push(StoragePool {
             name: PoolName::Local,
