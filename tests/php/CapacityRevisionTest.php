@@ -222,6 +222,41 @@ final class CapacityRevisionTest extends TestCase
     }
 
     /**
+     * Names of every length from empty to well past what a name holds
+     * inline, in one- to four-byte characters, and more pools than a
+     * hypervisor holds inline, come back whole and in order from JSON text
+     * and from its decoded array.
+     */
+    public function testNamesOfAnyLengthAndManyPoolsReadWhole(): void
+    {
+        $package = ['memory' => 1, 'cpuCores' => 1, 'primaryStorage' => 1, 'primaryStorageProfile' => 4];
+        $chars = ['x', 'é', '€', '𝄞'];
+        $entries = [];
+        $names = [];
+        foreach ($chars as $c) {
+            for ($len = 0; $len <= 70; $len++) {
+                $name = str_repeat($c, intdiv($len, strlen($c))) . str_repeat('y', $len % strlen($c));
+                $id = count($entries) + 1;
+                $pools = [];
+                for ($p = 0; $p < $id % 7; $p++) {
+                    $pools[] = ['name' => "{$name}/{$p}", 'storageType' => 4, 'enabled' => true,
+                        'max' => 100, 'free' => $p + 1];
+                }
+                $entries[] = ['hypervisor' => ['id' => $id, 'name' => $name, 'enabled' => true,
+                    'commissioned' => true], 'resources' => ['memory' => ['max' => 10, 'free' => 10],
+                    'cpuCores' => ['max' => 10, 'free' => 10], 'otherStorage' => $pools]];
+                $names[] = [$name, $pools === [] ? null : end($pools)['name']];
+            }
+        }
+        $group = ['data' => $entries];
+        $fromArray = vf_capacity_for($package, $group, ['buffer' => 0]);
+        $fromText = vf_capacity_for(json_encode($package), json_encode($group), ['buffer' => 0]);
+        self::assertSame($fromArray, $fromText);
+        $got = array_map(static fn (array $row) => [$row['name'], $row['pool']], $fromArray['hypervisors']);
+        self::assertSame($names, $got);
+    }
+
+    /**
      * The documented group's JSON, mutated as text the ways a panel or a
      * proxy might write it (escaped keys, whitespace, every form of a
      * number, repeated keys, flags as numbers or strings, escaped strings),
