@@ -2,9 +2,9 @@
 //! nearly always are.
 //!
 //! Every hypervisor of every page read has one, and so has every breakdown
-//! row made from it. Held on the heap, each was an allocation and a free per
-//! hypervisor per read (a seventh of reading a decoded page), and the rows
-//! of a large group chased a pointer each to print their names.
+//! row made from it. Held on the heap, each was an allocation and a free
+//! per hypervisor per read, and the rows of a large group chased a pointer
+//! each to print their names.
 
 use std::fmt;
 use std::sync::Arc;
