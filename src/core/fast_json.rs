@@ -443,20 +443,20 @@ impl<'a> P<'a> {
         }
     }
 
-    /// `core::input::SharedText`, made by `make` (`None`: empty).
-    fn text<T>(&mut self, make: impl FnOnce(&mut PoolNames, &str) -> T) -> R<Option<T>> {
+    /// `core::input::SharedText`, made by `make` from its bytes (`None`:
+    /// empty; `make` answers `None` for bytes that are not UTF-8).
+    fn text<T>(&mut self, make: impl FnOnce(&mut PoolNames, &[u8]) -> Option<T>) -> R<Option<T>> {
         match self.peek() {
             Some(b'"') => {
                 let bytes = self.string()?;
-                let s = std::str::from_utf8(bytes).map_err(|_| Bail)?;
-                if s.is_empty() {
+                if bytes.is_empty() {
                     return Ok(None);
                 }
-                Ok(Some(make(&mut self.names, s)))
+                make(&mut self.names, bytes).ok_or(Bail).map(Some)
             }
             Some(b'-' | b'0'..=b'9') => {
-                let n = self.int()?;
-                Ok(Some(make(&mut self.names, &n.to_string())))
+                let n = self.int()?.to_string();
+                make(&mut self.names, n.as_bytes()).ok_or(Bail).map(Some)
             }
             _ => self.skip(0).map(|()| None),
         }
@@ -491,7 +491,7 @@ impl<'a> P<'a> {
                 b"free" => d.free = p.num()?,
                 b"enabled" => d.enabled = p.flag()?,
                 b"storageType" => d.storage_type = p.num()?,
-                b"name" if named => d.name = p.text(|names, s| names.get(s))?,
+                b"name" if named => d.name = p.text(PoolNames::get_bytes)?,
                 _ => return Ok(false),
             }
             Ok(true)
@@ -586,7 +586,7 @@ impl<'a> P<'a> {
         let shape = self.object(|p, k| {
             match k {
                 b"id" => h.id = p.num()?,
-                b"name" => h.name = p.text(|_, s| Name::new(s))?,
+                b"name" => h.name = p.text(|_, b| std::str::from_utf8(b).ok().map(Name::new))?,
                 b"enabled" => h.enabled = p.flag()?,
                 b"commissioned" => h.commissioned = p.flag()?,
                 b"prohibit" => h.prohibit = p.flag()?,

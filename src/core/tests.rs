@@ -1128,6 +1128,23 @@ fn a_pages_pool_names_are_shared_and_a_few_are_kept() {
         std::sync::Arc::ptr_eq(&names.get("nvme-mount"), &a),
         "the first ones stay shared"
     );
+    let by_bytes = names.get_bytes(b"nvme-mount").unwrap();
+    assert!(std::sync::Arc::ptr_eq(&by_bytes, &a), "found by its bytes");
+    assert_eq!(names.get_bytes(b"nvme\xff"), None, "not UTF-8: no name");
+    assert_eq!(
+        names.get_bytes("z\u{e9}".as_bytes()).as_deref(),
+        Some("z\u{e9}")
+    );
+}
+
+#[test]
+fn json_text_whose_pool_name_is_not_utf8_is_an_error() {
+    let text = b"{\"data\":[{\"hypervisor\":{\"id\":1,\"name\":\"hv1\",\"enabled\":true,\"commissioned\":true},\"resources\":{\"otherStorage\":[{\"name\":\"a\xffb\",\"storageType\":4,\"enabled\":true,\"max\":9,\"free\":9}]}}]}";
+    let fast = resources_from_json(text);
+    assert!(
+        fast.is_err(),
+        "invalid UTF-8 in JSON text is an error: {fast:?}"
+    );
 }
 
 #[test]

@@ -449,8 +449,8 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
 fn pool_name(names: &mut PoolNames, v: Option<&Zval>) -> Arc<str> {
     if let Some(v) = v.filter(|v| type_of(v) == IS_STRING) {
         // SAFETY: a string zval holds a live zend_string.
-        if let Ok(s) = std::str::from_utf8(unsafe { &*v.value.str_ }.as_bytes()) {
-            return names.get(s);
+        if let Some(n) = names.get_bytes(unsafe { &*v.value.str_ }.as_bytes()) {
+            return n;
         }
     }
     text(v)
