@@ -491,7 +491,7 @@ impl<'a> P<'a> {
                 b"free" => d.free = p.num()?,
                 b"enabled" => d.enabled = p.flag()?,
                 b"storageType" => d.storage_type = p.num()?,
-                b"name" if named => d.name = p.text(PoolNames::get_bytes)?,
+                b"name" if named => d.name = p.text(PoolNames::get)?,
                 _ => return Ok(false),
             }
             Ok(true)

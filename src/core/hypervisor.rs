@@ -90,35 +90,17 @@ impl PoolNames {
     /// Names kept; a page with more distinct ones allocates the rest.
     pub const KEPT: usize = 16;
 
-    pub fn get(&mut self, name: &str) -> Arc<str> {
-        match self.kept(name.as_bytes()) {
-            Some(n) => n,
-            None => self.add(name),
+    /// The name these bytes spell, shared, or `None` when they are not
+    /// UTF-8: a name already kept is found by its bytes, unchecked again.
+    pub fn get(&mut self, bytes: &[u8]) -> Option<Arc<str>> {
+        if let Some(n) = self.0.iter().find(|n| n.as_bytes() == bytes) {
+            return Some(Arc::clone(n));
         }
-    }
-
-    /// The name these bytes spell, or `None` when they are not UTF-8: a
-    /// name already kept is found by its bytes, unchecked again.
-    pub fn get_bytes(&mut self, bytes: &[u8]) -> Option<Arc<str>> {
-        match self.kept(bytes) {
-            Some(n) => Some(n),
-            None => std::str::from_utf8(bytes).ok().map(|s| self.add(s)),
-        }
-    }
-
-    fn kept(&self, bytes: &[u8]) -> Option<Arc<str>> {
-        self.0
-            .iter()
-            .find(|n| n.as_bytes() == bytes)
-            .map(Arc::clone)
-    }
-
-    fn add(&mut self, name: &str) -> Arc<str> {
-        let n: Arc<str> = Arc::from(name);
+        let n: Arc<str> = Arc::from(std::str::from_utf8(bytes).ok()?);
         if self.0.len() < Self::KEPT {
             self.0.push(Arc::clone(&n));
         }
-        n
+        Some(n)
     }
 }
 

@@ -1107,34 +1107,33 @@ proptest! {
 #[test]
 fn a_pages_pool_names_are_shared_and_a_few_are_kept() {
     let mut names = PoolNames::default();
-    let a = names.get("nvme-mount");
-    let b = names.get("nvme-mount");
+    let a = names.get(b"nvme-mount").unwrap();
+    let b = names.get(b"nvme-mount").unwrap();
     assert!(
         std::sync::Arc::ptr_eq(&a, &b),
         "one allocation for a repeated name"
     );
-    assert_eq!(&*names.get("ssd"), "ssd");
-    let many: Vec<_> = (0..40).map(|i| names.get(&format!("pool-{i}"))).collect();
+    assert_eq!(&*names.get(b"ssd").unwrap(), "ssd");
+    let many: Vec<_> = (0..40)
+        .map(|i| names.get(format!("pool-{i}").as_bytes()).unwrap())
+        .collect();
     assert!(many
         .iter()
         .enumerate()
         .all(|(i, n)| **n == *format!("pool-{i}")));
-    let late = names.get("pool-39");
+    let late = names.get(b"pool-39").unwrap();
     assert!(
         !std::sync::Arc::ptr_eq(&late, &many[39]),
         "past the kept few, names are allocated"
     );
     assert!(
-        std::sync::Arc::ptr_eq(&names.get("nvme-mount"), &a),
+        std::sync::Arc::ptr_eq(&names.get(b"nvme-mount").unwrap(), &a),
         "the first ones stay shared"
     );
-    let by_bytes = names.get_bytes(b"nvme-mount").unwrap();
+    let by_bytes = names.get(b"nvme-mount").unwrap();
     assert!(std::sync::Arc::ptr_eq(&by_bytes, &a), "found by its bytes");
-    assert_eq!(names.get_bytes(b"nvme\xff"), None, "not UTF-8: no name");
-    assert_eq!(
-        names.get_bytes("z\u{e9}".as_bytes()).as_deref(),
-        Some("z\u{e9}")
-    );
+    assert_eq!(names.get(b"nvme\xff"), None, "not UTF-8: no name");
+    assert_eq!(names.get("z\u{e9}".as_bytes()).as_deref(), Some("z\u{e9}"));
 }
 
 #[test]

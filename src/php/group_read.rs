@@ -449,7 +449,7 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
 fn pool_name(names: &mut PoolNames, v: Option<&Zval>) -> Arc<str> {
     if let Some(v) = v.filter(|v| type_of(v) == IS_STRING) {
         // SAFETY: a string zval holds a live zend_string.
-        if let Some(n) = names.get_bytes(unsafe { &*v.value.str_ }.as_bytes()) {
+        if let Some(n) = names.get(unsafe { &*v.value.str_ }.as_bytes()) {
             return n;
         }
     }
