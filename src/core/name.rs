@@ -30,14 +30,15 @@ enum Repr {
 
 impl Name {
     pub fn new(s: &str) -> Name {
-        match u8::try_from(s.len()) {
-            Ok(len) if s.len() <= INLINE => {
-                let mut bytes = [0; INLINE];
-                bytes[..s.len()].copy_from_slice(s.as_bytes());
-                Name(Repr::Inline { len, bytes })
-            }
-            _ => Name(Repr::Shared(Arc::from(s))),
+        if s.len() > INLINE {
+            return Name(Repr::Shared(Arc::from(s)));
         }
+        let mut bytes = [0; INLINE];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Name(Repr::Inline {
+            len: s.len() as u8, // at most INLINE
+            bytes,
+        })
     }
 
     pub fn as_str(&self) -> &str {
