@@ -471,6 +471,70 @@ final class CapacityRevisionTest extends TestCase
         self::assertSame(3, $whole[0]['memory'], 'the reference is followed');
     }
 
+    /**
+     * A key in the bucket where the entry before had the one sought, of the
+     * same length and hash but other bytes, is not that key. PHP's string
+     * hash (times 33, plus the byte) is unchanged when the last two bytes
+     * (x, y) become (x + 1, y - 33): "max" and "mbW" hash alike. Each entry
+     * with such a twin key reads as it does alone, where nothing is guessed,
+     * and as its JSON does.
+     */
+    public function testKeysThatOnlyShareTheirHashAreNotTheKeysSought(): void
+    {
+        $twin = static function (string $key): string {
+            $n = strlen($key);
+
+            return substr($key, 0, $n - 2) . chr(ord($key[$n - 2]) + 1) . chr(ord($key[$n - 1]) - 33);
+        };
+        // The key renamed where it stands, so that it keeps its bucket.
+        $rename = static function (array $table, string $from, string $to): array {
+            $out = [];
+            foreach ($table as $k => $v) {
+                $out[$k === $from ? $to : $k] = $v;
+            }
+
+            return $out;
+        };
+        $cases = [
+            ['hypervisor', 'id'],          // 2 bytes
+            ['resources.memory', 'max'],   // 3
+            ['resources.memory', 'free'],  // 4
+            ['hypervisor', 'enabled'],     // 7
+            ['resources', 'cpuCores'],     // 8
+            ['resources', 'localStorage'], // 12
+        ];
+        $package = ['memory' => 4096, 'cpuCores' => 1, 'primaryStorage' => 10];
+        $entries = [Fleet::hypervisor(1)];
+        foreach ($cases as $i => [$path, $key]) {
+            $entry = Fleet::hypervisor($i + 2);
+            $table = $rename(self::tableAt($entry, $path), $key, $twin($key));
+            $entries[] = Fleet::with($entry, $path, $table);
+            $entries[] = Fleet::hypervisor($i + 100);
+        }
+        $page = ['data' => $entries];
+        $whole = vf_capacity_for($package, $page)['hypervisors'];
+        self::assertSame($whole, vf_capacity_for($package, Fleet::json($page))['hypervisors']);
+        foreach ($cases as $i => [$path, $key]) {
+            $at = 1 + 2 * $i;
+            $alone = vf_capacity_for($package, ['data' => [$entries[$at]]])['hypervisors'][0];
+            self::assertSame($alone, $whole[$at], "{$path}.{$key} beside its twin " . $twin($key));
+            $unrenamed = vf_capacity_for($package, ['data' => [Fleet::hypervisor($i + 2)]])['hypervisors'][0];
+            self::assertNotSame($unrenamed, $whole[$at], "{$path}.{$key}: the key matters");
+        }
+        self::assertSame(0, $whole[1]['id'], 'hypervisor.id is absent');
+        self::assertSame('disabled', $whole[7]['skipped'], 'hypervisor.enabled is absent');
+    }
+
+    /** The table at a dotted path of $data. */
+    private static function tableAt(array $data, string $path): array
+    {
+        foreach (explode('.', $path) as $key) {
+            $data = $data[$key];
+        }
+
+        return $data;
+    }
+
     /** The result, or the class of what was thrown (messages differ: JSON has line numbers). */
     private static function outcome(callable $call): mixed
     {
