@@ -49,6 +49,19 @@ impl Word {
     }
 }
 
+/// How the rows of a group's breakdown hold their hypervisors' names.
+#[derive(Clone, Copy)]
+enum RowNames {
+    /// Interned: a sweep's rows repeat each name for every kind of VPS
+    /// placed in the group, so the request keeps it once.
+    Interned,
+    /// A string of their own: `vf_capacity_for`'s rows hold each name
+    /// once. Interning would lock, hash and look up every name, and keep
+    /// it to the end of the request; at fleet scale those lookups miss the
+    /// cache, while a row's own string is written and freed in row order.
+    Own,
+}
+
 /// Sets `key` in `ht` to `v`, which the table then owns.
 fn put(ht: &mut ZendHashTable, key: Word, v: Zval) {
     let mut v = ManuallyDrop::new(v);
@@ -342,7 +355,7 @@ impl Shape {
     }
 
     /// One breakdown row.
-    fn row(&mut self, row: &Row) -> Zval {
+    fn row(&mut self, row: &Row, names: RowNames) -> Zval {
         let axes = row.outcome.as_ref().ok();
         let skipped = match row.outcome {
             Err(s) => self.skips[s as usize].zval(),
@@ -351,9 +364,9 @@ impl Shape {
         let binding = axes
             .and_then(|a| a.binding())
             .map_or_else(Zval::new, |b| self.axes[b as usize].zval());
-        // Names are interned: a row then holds no string of its own to
-        // allocate, copy and free (they repeat across kinds of VPS, and
-        // pool names on every hypervisor).
+        // Pool names are interned: a row then holds no string of its own
+        // to allocate, copy and free (a fleet has a few, named on every
+        // hypervisor).
         let pool = match &row.pool {
             None => Zval::new(),
             Some(crate::core::hypervisor::PoolName::Local) => self.w.local_storage.zval(),
@@ -362,7 +375,10 @@ impl Shape {
         };
         let values = [
             int(row.id),
-            Word::new(&row.name).zval(),
+            match names {
+                RowNames::Interned => Word::new(&row.name).zval(),
+                RowNames::Own => text(&row.name),
+            },
             boolean(axes.is_some()),
             skipped,
             fit(axes.map(|a| a.memory)),
@@ -381,7 +397,13 @@ impl Shape {
     /// `vf_capacity_for`'s answer, and the body of a
     /// found group, which also says its `sum` before the IPv4 cap and its
     /// shared pool's `ipv4Free` (what the addon shows).
-    fn capacity_into(&mut self, t: &mut ZendHashTable, g: &GroupCapacity, totals: bool) {
+    fn capacity_into(
+        &mut self,
+        t: &mut ZendHashTable,
+        g: &GroupCapacity,
+        names: RowNames,
+        totals: bool,
+    ) {
         let w = &self.w;
         let (fits, unbounded, sum, cap, free, hvs) = (
             w.fits,
@@ -402,14 +424,14 @@ impl Shape {
         }
         let mut rows = table(g.rows.len());
         for row in &g.rows {
-            let _ = rows.push(self.row(row));
+            let _ = rows.push(self.row(row, names));
         }
         put(t, hvs, array(rows));
     }
 
     pub fn capacity(&mut self, g: &GroupCapacity) -> ZBox<ZendHashTable> {
         let mut t = table(4);
-        self.capacity_into(&mut t, g, false);
+        self.capacity_into(&mut t, g, RowNames::Own, false);
         t
     }
 
@@ -432,7 +454,7 @@ impl Shape {
             Read::Found(g) => {
                 let ok = self.w.ok;
                 put(&mut t, status_k, ok.zval());
-                self.capacity_into(&mut t, g, true);
+                self.capacity_into(&mut t, g, RowNames::Interned, true);
             }
             other => {
                 let status = if matches!(other, Read::Missing) {

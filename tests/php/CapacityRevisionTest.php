@@ -525,6 +525,24 @@ final class CapacityRevisionTest extends TestCase
         self::assertSame('disabled', $whole[7]['skipped'], 'hypervisor.enabled is absent');
     }
 
+    /**
+     * The rows' names are strings of their own: changing or dropping the
+     * input afterwards, or another result, leaves a result as it was.
+     */
+    public function testNamesInTheResultOutliveTheirInput(): void
+    {
+        $group = json_decode(Fleet::json(Fleet::group(Fleet::hypervisors(3))), true);
+        $result = vf_capacity_for(Fleet::package(), $group);
+        $again = vf_capacity_for(Fleet::package(), $group);
+        $group['data'][0]['hypervisor']['name'] .= '-renamed';
+        $group['data'][1]['hypervisor']['name'] = 'other';
+        unset($group);
+        gc_collect_cycles();
+        self::assertSame(['hv1', 'hv2', 'hv3'], array_column($result['hypervisors'], 'name'));
+        unset($result);
+        self::assertSame(['hv1', 'hv2', 'hv3'], array_column($again['hypervisors'], 'name'));
+    }
+
     /** The table at a dotted path of $data. */
     private static function tableAt(array $data, string $path): array
     {
