@@ -49,17 +49,21 @@ impl Word {
     }
 }
 
-/// How the rows of a group's breakdown hold their hypervisors' names.
-#[derive(Clone, Copy)]
-enum RowNames {
-    /// Interned: a sweep's rows repeat each name for every kind of VPS
-    /// placed in the group, so the request keeps it once.
-    Interned,
-    /// A string of their own: `vf_capacity_for`'s rows hold each name
-    /// once. Interning would lock, hash and look up every name, and keep
-    /// it to the end of the request; at fleet scale those lookups miss the
-    /// cache, while a row's own string is written and freed in row order.
-    Own,
+/// Which answer a group's capacity is written into: what it says, and
+/// how its rows hold their hypervisors' names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// `vf_capacity_for`'s. Its rows hold each name once, in a string of
+    /// their own: interning would lock, hash and look up every name, and
+    /// keep it to the end of the request; at fleet scale those lookups
+    /// miss the cache, while a row's own string is written and freed in
+    /// row order.
+    Call,
+    /// A found group of a sweep, which also says its `sum` before the IPv4
+    /// cap and its shared pool's `ipv4Free` (what the addon shows). Names
+    /// are interned: its rows repeat them for every kind of VPS placed in
+    /// the group, so the request keeps each once.
+    SweepGroup,
 }
 
 /// Sets `key` in `ht` to `v`, which the table then owns.
@@ -355,7 +359,7 @@ impl Shape {
     }
 
     /// One breakdown row.
-    fn row(&mut self, row: &Row, names: RowNames) -> Zval {
+    fn row(&mut self, row: &Row, answer: Answer) -> Zval {
         let axes = row.outcome.as_ref().ok();
         let skipped = match row.outcome {
             Err(s) => self.skips[s as usize].zval(),
@@ -375,9 +379,9 @@ impl Shape {
         };
         let values = [
             int(row.id),
-            match names {
-                RowNames::Interned => Word::new(&row.name).zval(),
-                RowNames::Own => text(&row.name),
+            match answer {
+                Answer::SweepGroup => Word::new(&row.name).zval(),
+                Answer::Call => text(&row.name),
             },
             boolean(axes.is_some()),
             skipped,
@@ -394,16 +398,9 @@ impl Shape {
         array(self.rows.build(values))
     }
 
-    /// `vf_capacity_for`'s answer, and the body of a
-    /// found group, which also says its `sum` before the IPv4 cap and its
-    /// shared pool's `ipv4Free` (what the addon shows).
-    fn capacity_into(
-        &mut self,
-        t: &mut ZendHashTable,
-        g: &GroupCapacity,
-        names: RowNames,
-        totals: bool,
-    ) {
+    /// `vf_capacity_for`'s answer, or the body of a sweep's found group.
+    fn capacity_into(&mut self, t: &mut ZendHashTable, g: &GroupCapacity, answer: Answer) {
+        let totals = answer == Answer::SweepGroup;
         let w = &self.w;
         let (fits, unbounded, sum, cap, free, hvs) = (
             w.fits,
@@ -424,14 +421,14 @@ impl Shape {
         }
         let mut rows = table(g.rows.len());
         for row in &g.rows {
-            let _ = rows.push(self.row(row, names));
+            let _ = rows.push(self.row(row, answer));
         }
         put(t, hvs, array(rows));
     }
 
     pub fn capacity(&mut self, g: &GroupCapacity) -> ZBox<ZendHashTable> {
         let mut t = table(4);
-        self.capacity_into(&mut t, g, RowNames::Own, false);
+        self.capacity_into(&mut t, g, Answer::Call);
         t
     }
 
@@ -454,7 +451,7 @@ impl Shape {
             Read::Found(g) => {
                 let ok = self.w.ok;
                 put(&mut t, status_k, ok.zval());
-                self.capacity_into(&mut t, g, RowNames::Interned, true);
+                self.capacity_into(&mut t, g, Answer::SweepGroup);
             }
             other => {
                 let status = if matches!(other, Read::Missing) {
