@@ -507,7 +507,7 @@ final class CapacityRevisionTest extends TestCase
         $entries = [Fleet::hypervisor(1)];
         foreach ($cases as $i => [$path, $key]) {
             $entry = Fleet::hypervisor($i + 2);
-            $table = $rename(self::tableAt($entry, $path), $key, $twin($key));
+            $table = $rename(Fleet::at($entry, $path), $key, $twin($key));
             $entries[] = Fleet::with($entry, $path, $table);
             $entries[] = Fleet::hypervisor($i + 100);
         }
@@ -541,16 +541,6 @@ final class CapacityRevisionTest extends TestCase
         self::assertSame(['hv1', 'hv2', 'hv3'], array_column($result['hypervisors'], 'name'));
         unset($result);
         self::assertSame(['hv1', 'hv2', 'hv3'], array_column($again['hypervisors'], 'name'));
-    }
-
-    /** The table at a dotted path of $data. */
-    private static function tableAt(array $data, string $path): array
-    {
-        foreach (explode('.', $path) as $key) {
-            $data = $data[$key];
-        }
-
-        return $data;
     }
 
     /** The result, or the class of what was thrown (messages differ: JSON has line numbers). */

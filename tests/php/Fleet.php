@@ -204,6 +204,20 @@ final class Fleet
     }
 
     /**
+     * The value at a dotted path (`resources.memory`), which must be there.
+     *
+     * @param array<array-key, mixed> $data
+     */
+    public static function at(array $data, string $path): mixed
+    {
+        foreach (explode('.', $path) as $key) {
+            $data = $data[$key];
+        }
+
+        return $data;
+    }
+
+    /**
      * Removes the key at a dotted path (`resources.network`); absent paths are fine.
      *
      * @param array<array-key, mixed> $data
