@@ -586,7 +586,7 @@ impl<'a> P<'a> {
         let shape = self.object(|p, k| {
             match k {
                 b"id" => h.id = p.num()?,
-                b"name" => h.name = p.text(|_, b| std::str::from_utf8(b).ok().map(Name::new))?,
+                b"name" => h.name = p.text(|_, b| Name::from_utf8(b))?,
                 b"enabled" => h.enabled = p.flag()?,
                 b"commissioned" => h.commissioned = p.flag()?,
                 b"prohibit" => h.prohibit = p.flag()?,

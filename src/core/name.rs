@@ -33,10 +33,24 @@ impl Name {
         if s.len() > INLINE {
             return Name(Repr::Shared(Arc::from(s)));
         }
+        Name::inline(s.as_bytes())
+    }
+
+    /// The name `b` spells, if it is UTF-8. Panels' names are ASCII, which
+    /// is checked a word at a time rather than by UTF-8's byte loop.
+    pub fn from_utf8(b: &[u8]) -> Option<Name> {
+        if b.len() <= INLINE && b.is_ascii() {
+            return Some(Name::inline(b));
+        }
+        std::str::from_utf8(b).ok().map(Name::new)
+    }
+
+    /// `b`: UTF-8, at most `INLINE` bytes.
+    fn inline(b: &[u8]) -> Name {
         let mut bytes = [0; INLINE];
-        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        bytes[..b.len()].copy_from_slice(b);
         Name(Repr::Inline {
-            len: s.len() as u8, // at most INLINE
+            len: b.len() as u8, // at most INLINE
             bytes,
         })
     }
@@ -48,6 +62,15 @@ impl Name {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
             Repr::Shared(s) => s,
+        }
+    }
+
+    /// Its text's bytes: for a writer that takes bytes, without checking
+    /// again (as `as_str` does) that an inline name's are UTF-8.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Repr::Shared(s) => s.as_bytes(),
         }
     }
 

@@ -1169,11 +1169,27 @@ fn names_hold_their_whole_text_inline_or_shared() {
         assert_eq!(made.as_str(), t);
         assert_eq!(from_shared.as_str(), t);
         assert_eq!(made, from_shared);
+        let read = Name::from_utf8(t.as_bytes()).expect("UTF-8");
+        assert_eq!((read.as_str(), read.as_bytes()), (t.as_str(), t.as_bytes()));
+        assert_eq!(read.heap_bytes(), made.heap_bytes(), "{t:?}");
         assert_eq!(made.clone(), made);
         assert_eq!(made.heap_bytes(), if inline { 0 } else { t.len() }, "{t:?}");
         assert_eq!(format!("{made}"), *t);
         assert_eq!(format!("{made:?}"), format!("{t:?}"));
     }
+    // Bytes that are not UTF-8 spell no name, whether short or long.
+    for bad in [
+        &b"hv\xff"[..],
+        &b"\xc3"[..],
+        &[b'x'; 40][..39],
+        &b"\xe2\x82"[..],
+    ] {
+        let expect = std::str::from_utf8(bad).ok().map(Name::new);
+        assert_eq!(Name::from_utf8(bad), expect, "{bad:?}");
+    }
+    let mut long = vec![b'x'; 40];
+    long[39] = 0xff;
+    assert_eq!(Name::from_utf8(&long), None);
     assert_ne!(Name::new("hv1"), Name::new("hv2"));
     assert_ne!(Name::new(&"x".repeat(30)), Name::new(&"x".repeat(31)));
     assert_eq!(Name::default().as_str(), "");

@@ -352,9 +352,8 @@ fn text(v: Option<&Zval>) -> Arc<str> {
 fn name(v: Option<&Zval>) -> Name {
     if let Some(v) = v.filter(|v| type_of(v) == IS_STRING) {
         // SAFETY: a string zval holds a live zend_string.
-        let s: &ZendStr = unsafe { &*v.value.str_ };
-        if let Ok(s) = std::str::from_utf8(s.as_bytes()) {
-            return Name::new(s);
+        if let Some(n) = Name::from_utf8(unsafe { &*v.value.str_ }.as_bytes()) {
+            return n;
         }
     }
     Name::from(text(v))

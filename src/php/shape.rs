@@ -101,8 +101,13 @@ fn boolean(b: bool) -> Zval {
 }
 
 fn text(s: &str) -> Zval {
+    bytes(s.as_bytes())
+}
+
+/// A new string zval holding `b`.
+fn bytes(b: &[u8]) -> Zval {
     let mut z = Zval::new();
-    let _ = z.set_string(s, false);
+    z.set_zend_string(ZendStr::new(b, false));
     z
 }
 
@@ -381,7 +386,7 @@ impl Shape {
             int(row.id),
             match answer {
                 Answer::SweepGroup => Word::new(&row.name).zval(),
-                Answer::Call => text(&row.name),
+                Answer::Call => bytes(row.name.as_bytes()),
             },
             boolean(axes.is_some()),
             skipped,
