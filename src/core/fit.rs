@@ -58,6 +58,11 @@ impl Buffer {
 
     /// `ceil(max × b / 100)`, exactly, for any `max ≥ 0`.
     pub fn reserve(self, max: i64) -> i64 {
+        // In i64 when the product fits (any real cell): 128-bit division
+        // is a call, twice per axis of every hypervisor read.
+        if let Some(p) = max.checked_mul(i64::from(self.0)).filter(|p| *p >= 0) {
+            return p / 100 + i64::from(p % 100 != 0);
+        }
         let r = (i128::from(max) * i128::from(self.0) + 99) / 100;
         // r ≤ max because b ≤ 100, so it fits.
         r as i64
@@ -174,6 +179,37 @@ mod tests {
             fit_quota(q, i64::MAX, 1, Buffer::percent(0)),
             Fit::Finite(0)
         );
+    }
+
+    /// The 128-bit rules, without the fast paths.
+    fn wide_reserve(b: Buffer, max: i64) -> i64 {
+        ((i128::from(max) * i128::from(b.0) + 99) / 100) as i64
+    }
+
+    fn wide_fit(q: Quota, taken: i64, need: i64, b: Buffer) -> Fit {
+        if need <= 0 || q.max <= 0 {
+            return Fit::Unlimited;
+        }
+        let avail = i128::from(q.free) - i128::from(taken) - i128::from(wide_reserve(b, q.max));
+        Fit::Finite((avail.max(0) / i128::from(need)) as i64)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_paths_answer_as_128_bit_arithmetic(
+            max in proptest::prop_oneof![0..=1i64 << 40, proptest::num::i64::ANY, i64::MAX - 1000..=i64::MAX],
+            free in proptest::prop_oneof![-1000..=1i64 << 40, proptest::num::i64::ANY],
+            taken in proptest::prop_oneof![0..=1000i64, proptest::num::i64::ANY],
+            need in proptest::prop_oneof![1..=1i64 << 20, proptest::num::i64::ANY],
+            b in 0..=100i64,
+        ) {
+            let b = Buffer::percent(b);
+            if max >= 0 {
+                proptest::prop_assert_eq!(b.reserve(max), wide_reserve(b, max));
+            }
+            let q = Quota { max, free };
+            proptest::prop_assert_eq!(fit_quota(q, taken, need, b), wide_fit(q, taken, need, b));
+        }
     }
 
     #[test]
