@@ -380,18 +380,18 @@ impl Axes {
     pub fn binding(&self) -> Option<Axis> {
         let fits = self.fits();
         if fits == Fit::Unlimited {
-            return None;
+            None
+        } else if self.memory == fits {
+            Some(Axis::Memory)
+        } else if self.cpu == fits {
+            Some(Axis::Cpu)
+        } else if self.storage == fits {
+            Some(Axis::Storage)
+        } else if self.servers == fits {
+            Some(Axis::Servers)
+        } else {
+            Some(Axis::Ipv4)
         }
-        [
-            (Axis::Memory, self.memory),
-            (Axis::Cpu, self.cpu),
-            (Axis::Storage, self.storage),
-            (Axis::Servers, self.servers),
-            (Axis::Ipv4, self.ipv4),
-        ]
-        .into_iter()
-        .find(|&(_, f)| f == fits)
-        .map(|(a, _)| a)
     }
 }
 

@@ -457,6 +457,28 @@ fn the_binding_axis_is_the_smallest_first_on_ties() {
     );
 }
 
+proptest! {
+    /// Every combination of small and unlimited axes: the binding one is
+    /// the first smallest, in memory, cpu, storage, servers, ipv4 order.
+    #[test]
+    fn the_binding_axis_is_the_first_of_the_smallest(v in prop::collection::vec(prop::option::of(0..3i64), 5)) {
+        let fits: Vec<Fit> = v.iter().map(|o| o.map_or(Fit::Unlimited, Fit::Finite)).collect();
+        let axes = super::hypervisor::Axes {
+            memory: fits[0],
+            cpu: fits[1],
+            storage: fits[2],
+            servers: fits[3],
+            ipv4: fits[4],
+            pool: None,
+        };
+        let order = [Axis::Memory, Axis::Cpu, Axis::Storage, Axis::Servers, Axis::Ipv4];
+        let least = fits.iter().copied().min().unwrap_or(Fit::Unlimited);
+        let first = fits.iter().position(|f| *f == least).map(|i| order[i]);
+        prop_assert_eq!(axes.fits(), least);
+        prop_assert_eq!(axes.binding(), first.filter(|_| least != Fit::Unlimited));
+    }
+}
+
 // ---------------------------------------------------------------- group
 
 #[test]
