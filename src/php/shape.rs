@@ -11,7 +11,10 @@ use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::ffi::{zend_array_dup, zend_hash_find_known_hash, zend_hash_update, zend_string};
+use ext_php_rs::ffi::{
+    zend_array_dup, zend_hash_find_known_hash, zend_hash_next_index_insert, zend_hash_update,
+    zend_string,
+};
 use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 
 use crate::core::fit::Fit;
@@ -73,6 +76,19 @@ fn put(ht: &mut ZendHashTable, key: Word, v: Zval) {
     // interned keys are not refcounted, so the table takes no reference.
     unsafe {
         zend_hash_update(ht, key.0, &raw mut *v);
+    }
+}
+
+/// Appends `v` to the list `ht`, which then owns it.
+fn append(ht: &mut ZendHashTable, v: Zval) {
+    let mut v = ManuallyDrop::new(v);
+    // SAFETY: the table copies the zval's value and owns it from here; a
+    // list only fails to grow at `PHP_INT_MAX` elements, and the value is
+    // then released here.
+    unsafe {
+        if zend_hash_next_index_insert(ht, &raw mut *v).is_null() {
+            ManuallyDrop::drop(&mut v);
+        }
     }
 }
 
@@ -426,7 +442,7 @@ impl Shape {
         }
         let mut rows = table(g.rows.len());
         for row in &g.rows {
-            let _ = rows.push(self.row(row, answer));
+            append(&mut rows, self.row(row, answer));
         }
         put(t, hvs, array(rows));
     }
