@@ -504,7 +504,7 @@ impl Shape {
             put(&mut t, self.w.name, text(&l.name));
             put(&mut t, self.w.group, opt_int(l.group));
             put(&mut t, self.w.label, text(&l.label));
-            let _ = out.push(array(t));
+            append(&mut out, array(t));
         }
         array(out)
     }
@@ -586,7 +586,7 @@ impl Shape {
     ) -> ZBox<ZendHashTable> {
         let mut items = table(out.items.len());
         for (item, key) in out.items.iter().zip(keys) {
-            let _ = items.push(self.item(item, key));
+            append(&mut items, self.item(item, key));
         }
         let mut t = table(3);
         put(&mut t, self.w.ok, boolean(out.ok()));
