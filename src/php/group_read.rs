@@ -104,8 +104,31 @@ fn at(ht: &ZendHashTable, i: u32) -> Option<&Zval> {
     unsafe { zend_hash_index_find(ht, u64::from(i)).as_ref() }
 }
 
+/// The table of an array zval that is an object by its header alone: a
+/// hash table into which no key >= 0 was ever inserted (what `json_decode`
+/// makes of an object), so no list.
+#[inline(always)]
+fn plain_object(zv: &Zval) -> Option<&ZendHashTable> {
+    if type_of(zv) != IS_ARRAY {
+        return None;
+    }
+    // SAFETY: an array zval holds a live table.
+    let ht: &ZendHashTable = unsafe { &*zv.value.arr };
+    (!packed(ht) && never_indexed(ht)).then_some(ht)
+}
+
 /// Reads `zv` where an object is expected, as the generic reader would.
+#[inline(always)]
 fn object(zv: &Zval) -> Result<Shape<'_>, Odd> {
+    match plain_object(zv) {
+        Some(ht) => Ok(Shape::Object(ht)),
+        None => any_object(zv),
+    }
+}
+
+/// [`object`] for any value.
+#[inline(never)]
+fn any_object(zv: &Zval) -> Result<Shape<'_>, Odd> {
     let zv = value(zv);
     match type_of(zv) {
         IS_ARRAY => {}
@@ -146,30 +169,68 @@ fn defined(v: &Zval) -> Option<&Zval> {
 /// miss the lookup runs and the place is learnt.
 struct Field {
     key: *mut zend_string,
+    /// The key's hash and text, copied here so that the check of a bucket
+    /// reads the bucket and its key, nothing else.
+    h: u64,
+    text: KeyText,
     at: Cell<u32>,
+}
+
+/// Which PHP value types a fast read takes as they are; any other goes
+/// through the lookup and the generic rules.
+type Accept = fn(u32) -> bool;
+
+/// A value used as it is: defined, and neither a reference nor an
+/// indirect slot (`IS_NULL` to `IS_RESOURCE`).
+fn plain(t: u32) -> bool {
+    t.wrapping_sub(IS_NULL) < 9
 }
 
 impl Field {
     fn new(key: *mut zend_string) -> Field {
+        // SAFETY: the keys are interned strings, alive for the call; their
+        // hash was computed when they were interned.
+        let ours: &ZendStr = unsafe { &*key.cast::<ZendStr>() };
         Field {
             key,
+            h: ours.h,
+            text: KeyText::of(key),
             at: Cell::new(u32::MAX),
         }
+    }
+
+    /// The value in the bucket this field was found in last time, when
+    /// that bucket still holds the key and the value's type is one
+    /// `accept` takes. Types `accept` takes are never `IS_UNDEF`, so the
+    /// bucket is live and its key may be read.
+    #[inline(always)]
+    fn learnt<'a>(&self, ht: &'a ZendHashTable, accept: Accept) -> Option<&'a Zval> {
+        let at = self.at.get();
+        if at >= ht.nNumUsed || packed(ht) {
+            return None;
+        }
+        // SAFETY: a table that is not packed holds `nNumUsed` initialised
+        // buckets at `arData`.
+        let b: &Bucket = unsafe { &*ht.__bindgen_anon_1.arData.add(at as usize) };
+        if !accept(type_of(&b.val)) || b.h != self.h || b.key.is_null() {
+            return None;
+        }
+        // A live bucket's key, when not null, is a live string.
+        self.text.matches(b.key, self.key).then_some(&b.val)
     }
 
     /// The field in `ht`: present and defined.
     #[inline(always)]
     fn get<'a>(&self, ht: &'a ZendHashTable) -> Option<&'a Zval> {
-        let at = self.at.get();
-        if at < ht.nNumUsed && !packed(ht) {
-            // SAFETY: a table that is not packed holds `nNumUsed`
-            // initialised buckets at `arData`; a deleted one is IS_UNDEF,
-            // and its key is then not read.
-            let b: &Bucket = unsafe { &*ht.__bindgen_anon_1.arData.add(at as usize) };
-            if type_of(&b.val) != IS_UNDEF && self.holds(b) {
-                return defined(&b.val);
-            }
+        match self.learnt(ht, plain) {
+            Some(v) => Some(v),
+            None => self.find(ht),
         }
+    }
+
+    /// The field in `ht` by lookup, its bucket learnt for the next table.
+    #[inline(never)]
+    fn find<'a>(&self, ht: &'a ZendHashTable) -> Option<&'a Zval> {
         // SAFETY: a lookup in a live table with an interned key (its hash
         // known); the zval lives as long as the table.
         let v = unsafe { zend_hash_find_known_hash(ht, self.key).as_ref() }?;
@@ -183,37 +244,116 @@ impl Field {
         defined(v)
     }
 
-    /// Whether a live bucket's key is this field's.
-    fn holds(&self, b: &Bucket) -> bool {
-        if b.key == self.key {
-            return true;
+    /// A number field (`core::input::Num`), an integer read inline.
+    #[inline(always)]
+    fn num(&self, ht: &ZendHashTable) -> i64 {
+        match self.learnt(ht, |t| t == IS_LONG) {
+            // SAFETY: a long zval.
+            Some(v) => unsafe { v.value.lval },
+            None => num(self.find(ht)),
         }
-        // SAFETY: the field's key is an interned string, alive for the call.
-        let ours: &ZendStr = unsafe { &*self.key.cast::<ZendStr>() };
-        if b.key.is_null() || b.h != ours.h {
-            return false;
+    }
+
+    /// A flag field (`core::input::Flag`), a boolean or integer read inline.
+    #[inline(always)]
+    fn flag(&self, ht: &ZendHashTable) -> bool {
+        flag(
+            match self.learnt(ht, |t| (IS_FALSE..=IS_LONG).contains(&t)) {
+                Some(v) => Some(v),
+                None => self.find(ht),
+            },
+        )
+    }
+
+    /// The field read as an object (`None`: absent or not one).
+    #[inline(always)]
+    fn object<'a>(&self, ht: &'a ZendHashTable) -> Result<Option<&'a ZendHashTable>, Odd> {
+        if let Some(t) = self.learnt(ht, |t| t == IS_ARRAY).and_then(plain_object) {
+            return Ok(Some(t));
         }
-        // SAFETY: a live bucket's key, when not null, is a live string.
-        let theirs: &ZendStr = unsafe { &*b.key.cast::<ZendStr>() };
-        short_eq(theirs.as_bytes(), ours.as_bytes())
+        match self.get(ht) {
+            None => Ok(None),
+            Some(v) => Ok(match object(v)? {
+                Shape::Object(h) => Some(h),
+                Shape::NotObject => None,
+            }),
+        }
     }
 }
 
-/// `a == b` for the short keys of a page, without a call: two loads that
-/// may overlap cover any length from 4 to 16, and three bytes (first,
-/// middle, last) any length up to 3.
-fn short_eq(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
+/// A key's text as two 8-byte words, taken where a string holding it has
+/// them: the first and the last eight bytes of a text of 8 to 16 bytes;
+/// of a shorter text, the eight bytes that end with it, which begin in the
+/// string's header (its length, and on 32-bit targets its hash: both equal
+/// the key's by the time the words are read). A key is then checked with
+/// two loads and two compares, whatever its length. Longer texts compare
+/// as slices.
+#[derive(Clone, Copy)]
+struct KeyText {
+    len: usize,
+    /// Offsets of the two words from the text's first byte.
+    first: isize,
+    last: isize,
+    words: [u64; 2],
+}
+
+/// Longer texts than this compare as slices.
+const WORDS_COVER: usize = 16;
+
+impl KeyText {
+    /// The text of `key`, a live interned string.
+    fn of(key: *mut zend_string) -> KeyText {
+        // SAFETY: a live string.
+        let ours: &ZendStr = unsafe { &*key.cast::<ZendStr>() };
+        let len = ours.len;
+        let short = len.min(WORDS_COVER) as isize;
+        let first = if short >= 8 { 0 } else { short - 8 };
+        let last = short - 8;
+        let mut text = KeyText {
+            len,
+            first,
+            last,
+            words: [0; 2],
+        };
+        // SAFETY: `key` is live and of this length.
+        text.words = unsafe { text.words_of(key) };
+        text
     }
-    let word = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
-    let half = |s: &[u8], i: usize| u32::from_ne_bytes(s[i..i + 4].try_into().unwrap_or([0; 4]));
-    match n {
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        _ => a == b,
+
+    /// The words of `s` at this text's offsets: they lie in the string,
+    /// between its hash and the end of its text.
+    ///
+    /// # Safety
+    /// `s` must be a live string of this text's length.
+    #[inline(always)]
+    unsafe fn words_of(&self, s: *const zend_string) -> [u64; 2] {
+        // The eight bytes before the text are the header's hash and length.
+        const _: () = assert!(
+            std::mem::offset_of!(zend_string, val) - std::mem::offset_of!(zend_string, h) >= 8
+        );
+        let val = s.cast::<u8>().add(std::mem::offset_of!(zend_string, val));
+        [
+            val.offset(self.first).cast::<u64>().read_unaligned(),
+            val.offset(self.last).cast::<u64>().read_unaligned(),
+        ]
+    }
+
+    /// Whether `s`, whose hash equals the key's, holds this text (`key`:
+    /// the interned key it was taken from, compared whole when long).
+    #[inline(always)]
+    fn matches(&self, s: *const zend_string, key: *mut zend_string) -> bool {
+        // SAFETY: `s` is a live string; its words are read once its
+        // length is known to be this text's.
+        unsafe {
+            if (*s).len != self.len {
+                return false;
+            }
+            if self.len > WORDS_COVER {
+                let theirs: &ZendStr = &*s;
+                return theirs.as_bytes() == (*key.cast::<ZendStr>()).as_bytes();
+            }
+            self.words_of(s) == self.words
+        }
     }
 }
 
@@ -233,8 +373,8 @@ impl CellFields {
 
     fn quota(&self, t: &ZendHashTable) -> Quota {
         Quota {
-            max: num(self.max.get(t)),
-            free: num(self.free.get(t)),
+            max: self.max.num(t),
+            free: self.free.num(t),
         }
     }
 }
@@ -306,20 +446,13 @@ impl Fields {
     }
 }
 
-/// The field of `t` read as an object (`None`: absent or not one). Inlined:
-/// nine calls per hypervisor each spent a frame on a few loads.
+/// The field of `t` read as an object (`None`: absent or not one).
 #[inline(always)]
 fn object_field<'a>(
     t: Option<&'a ZendHashTable>,
     field: &Field,
 ) -> Result<Option<&'a ZendHashTable>, Odd> {
-    match t.and_then(|t| field.get(t)) {
-        None => Ok(None),
-        Some(v) => Ok(match object(v)? {
-            Shape::Object(h) => Some(h),
-            Shape::NotObject => None,
-        }),
-    }
+    t.map_or(Ok(None), |t| field.object(t))
 }
 
 /// A number field (`core::input::Num`).
@@ -372,34 +505,31 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
     let res = object_field(entry, &f.resources)?;
     let (id, name) = hv.map_or_else(
         || (0, Name::default()),
-        |h| (num(f.id.get(h)), name(f.name.get(h))),
+        |h| (f.id.num(h), name(f.name.get(h))),
     );
     let (Some(hv), Some(res)) = (hv, res) else {
         return Ok(skipped(id, name, Skip::Malformed));
     };
     let eligible = eligibility(
-        flag(f.enabled.get(hv)),
-        flag(f.commissioned.get(hv)),
-        flag(f.prohibit.get(hv)),
+        f.enabled.flag(hv),
+        f.commissioned.flag(hv),
+        f.prohibit.flag(hv),
     );
     if let Err(skip) = eligible {
         return Ok(skipped(id, name, skip));
     }
 
-    let ipv4 = object_field(
-        object_field(object_field(Some(res), &f.network)?, &f.total)?,
-        &f.ipv4,
-    )?;
+    let ipv4 = object_field(object_field(f.network.object(res)?, &f.total)?, &f.ipv4)?;
     let ipv4_free = match ipv4.and_then(|t| f.ipv4_free.get(t)) {
         Some(v) if type_of(v) != IS_NULL => Some(num(Some(v))),
         _ => None,
     };
     let mut pools = Pools::new();
-    if let Some(local) = object_field(Some(res), &f.local_storage)? {
+    if let Some(local) = f.local_storage.object(res)? {
         pools.push(StoragePool {
             name: PoolName::Local,
-            storage_type: num(f.local_type.get(local)),
-            enabled: flag(f.local_enabled.get(local)),
+            storage_type: f.local_type.num(local),
+            enabled: f.local_enabled.flag(local),
             quota: f.local.quota(local),
         });
     }
@@ -418,8 +548,8 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
                             PoolName::other(i as usize, pool_name(names, f.pool_name.get(p)));
                         pools.push(StoragePool {
                             name,
-                            storage_type: num(f.pool_type.get(p)),
-                            enabled: flag(f.pool_enabled.get(p)),
+                            storage_type: f.pool_type.num(p),
+                            enabled: f.pool_enabled.flag(p),
                             quota: f.pool.quota(p),
                         });
                     }
@@ -440,8 +570,8 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
         id,
         name,
         eligible: Ok(()),
-        memory: object_field(Some(res), &f.memory)?.map(|c| f.memory_cell.quota(c)),
-        cpu: object_field(Some(res), &f.cpu_cores)?.map(|c| f.cpu_cell.quota(c)),
+        memory: f.memory.object(res)?.map(|c| f.memory_cell.quota(c)),
+        cpu: f.cpu_cores.object(res)?.map(|c| f.cpu_cell.quota(c)),
         pools,
         slots,
         ipv4_free,

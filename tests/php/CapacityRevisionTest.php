@@ -474,18 +474,26 @@ final class CapacityRevisionTest extends TestCase
     /**
      * A key in the bucket where the entry before had the one sought, of the
      * same length and hash but other bytes, is not that key. PHP's string
-     * hash (times 33, plus the byte) is unchanged when the last two bytes
-     * (x, y) become (x + 1, y - 33): "max" and "mbW" hash alike. Each entry
-     * with such a twin key reads as it does alone, where nothing is guessed,
+     * hash (times 33, plus the byte) is unchanged when two neighbouring
+     * bytes (x, y) become (x + 1, y - 33): "max" and "mbW" hash alike, and
+     * so do "max" and "n@x". Each entry with such a twin key, changed at its
+     * end or at its start, reads as it does alone, where nothing is guessed,
      * and as its JSON does.
      */
     public function testKeysThatOnlyShareTheirHashAreNotTheKeysSought(): void
     {
-        $twin = static function (string $key): string {
-            $n = strlen($key);
+        foreach (['end', 'start'] as $where) {
+            $this->assertTwinKeysAreNotTheKeysSought(static function (string $key) use ($where): string {
+                $at = $where === 'end' ? strlen($key) - 2 : 0;
 
-            return substr($key, 0, $n - 2) . chr(ord($key[$n - 2]) + 1) . chr(ord($key[$n - 1]) - 33);
-        };
+                return substr($key, 0, $at) . chr(ord($key[$at]) + 1) . chr(ord($key[$at + 1]) - 33)
+                    . substr($key, $at + 2);
+            });
+        }
+    }
+
+    private function assertTwinKeysAreNotTheKeysSought(\Closure $twin): void
+    {
         // The key renamed where it stands, so that it keeps its bucket.
         $rename = static function (array $table, string $from, string $to): array {
             $out = [];
@@ -514,6 +522,8 @@ final class CapacityRevisionTest extends TestCase
         $page = ['data' => $entries];
         $whole = vf_capacity_for($package, $page)['hypervisors'];
         self::assertSame($whole, vf_capacity_for($package, Fleet::json($page))['hypervisors']);
+        $decoded = json_decode(Fleet::json($page), true);
+        self::assertSame($whole, vf_capacity_for($package, $decoded)['hypervisors'], 'keys of their own');
         foreach ($cases as $i => [$path, $key]) {
             $at = 1 + 2 * $i;
             $alone = vf_capacity_for($package, ['data' => [$entries[$at]]])['hypervisors'][0];
