@@ -216,7 +216,7 @@ impl Field {
             return None;
         }
         // A live bucket's key, when not null, is a live string.
-        self.text.matches(b.key, self.key).then_some(&b.val)
+        self.text.matches(b.key).then_some(&b.val)
     }
 
     /// The field in `ht`: present and defined.
@@ -286,10 +286,11 @@ impl Field {
 /// of a shorter text, the eight bytes that end with it, which begin in the
 /// string's header (its length, and on 32-bit targets its hash: both equal
 /// the key's by the time the words are read). A key is then checked with
-/// two loads and two compares, whatever its length. Longer texts compare
-/// as slices.
+/// two loads and two compares, whatever its length. Longer keys never
+/// match a learnt bucket: they are always looked up.
 #[derive(Clone, Copy)]
 struct KeyText {
+    /// The text's length, `usize::MAX` for a long text (no string has it).
     len: usize,
     /// Offsets of the two words from the text's first byte.
     first: isize,
@@ -297,7 +298,7 @@ struct KeyText {
     words: [u64; 2],
 }
 
-/// Longer texts than this compare as slices.
+/// Longer texts than this are looked up.
 const WORDS_COVER: usize = 16;
 
 impl KeyText {
@@ -310,12 +311,12 @@ impl KeyText {
         let first = if short >= 8 { 0 } else { short - 8 };
         let last = short - 8;
         let mut text = KeyText {
-            len,
+            len: if len > WORDS_COVER { usize::MAX } else { len },
             first,
             last,
             words: [0; 2],
         };
-        // SAFETY: `key` is live and of this length.
+        // SAFETY: `key` is live, and the offsets lie in its header and text.
         text.words = unsafe { text.words_of(key) };
         text
     }
@@ -324,7 +325,7 @@ impl KeyText {
     /// between its hash and the end of its text.
     ///
     /// # Safety
-    /// `s` must be a live string of this text's length.
+    /// `s` must be a live string with at least `min(len, 16)` bytes of text.
     #[inline(always)]
     unsafe fn words_of(&self, s: *const zend_string) -> [u64; 2] {
         // The eight bytes before the text are the header's hash and length.
@@ -338,22 +339,12 @@ impl KeyText {
         ]
     }
 
-    /// Whether `s`, whose hash equals the key's, holds this text (`key`:
-    /// the interned key it was taken from, compared whole when long).
+    /// Whether `s`, whose hash equals the key's, holds this text.
     #[inline(always)]
-    fn matches(&self, s: *const zend_string, key: *mut zend_string) -> bool {
+    fn matches(&self, s: *const zend_string) -> bool {
         // SAFETY: `s` is a live string; its words are read once its
         // length is known to be this text's.
-        unsafe {
-            if (*s).len != self.len {
-                return false;
-            }
-            if self.len > WORDS_COVER {
-                let theirs: &ZendStr = &*s;
-                return theirs.as_bytes() == (*key.cast::<ZendStr>()).as_bytes();
-            }
-            self.words_of(s) == self.words
-        }
+        unsafe { (*s).len == self.len && self.words_of(s) == self.words }
     }
 }
 
@@ -452,7 +443,10 @@ fn object_field<'a>(
     t: Option<&'a ZendHashTable>,
     field: &Field,
 ) -> Result<Option<&'a ZendHashTable>, Odd> {
-    t.map_or(Ok(None), |t| field.object(t))
+    match t {
+        Some(t) => field.object(t),
+        None => Ok(None),
+    }
 }
 
 /// A number field (`core::input::Num`).
