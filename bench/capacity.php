@@ -15,8 +15,9 @@ declare(strict_types=1);
  * Timings are the best of interleaved rounds (every variant once per round),
  * so a ratio compares runs made in the same moments of a shared, noisy
  * machine; `json_decode` alone, shown for scale, is timed after them.
- * Targets: (b) arrays ≥ 6× the reference at 1,000–2,000 hypervisors and no slower than JSON; (c) JSON ≥ 500 MB/s at 1,000+ and
- * within 2× of the skip-only floor. Under `make bench` the verdicts go to
+ * Targets: (b) arrays ≥ 6× the reference at 1,000–2,000 hypervisors and
+ * no slower than JSON; (c) JSON ≥ 500 MB/s at 1,000+ and within 2× of the
+ * skip-only floor. Under `make bench` the verdicts go to
  * bench/refresh.php's summary (target/bench/capacity.json); run alone, this
  * script prints its own summary and exits 1 on a FAIL.
  */

@@ -90,14 +90,6 @@ keys! {
     storage_type = "storageType", servers = "servers", memory = "memory", cpu_cores = "cpuCores",
 }
 
-/// What a value is where an object is expected.
-enum Shape<'a> {
-    /// An array that is not a list, or the empty array (`{}` = `[]`).
-    Object(&'a ZendHashTable),
-    /// Not an object: a scalar, null, or a non-empty list.
-    NotObject,
-}
-
 /// The value at list index `i`.
 fn at(ht: &ZendHashTable, i: u32) -> Option<&Zval> {
     // SAFETY: a lookup in a live table; the zval lives as long as it.
@@ -117,39 +109,38 @@ fn plain_object(zv: &Zval) -> Option<&ZendHashTable> {
     (!packed(ht) && never_indexed(ht)).then_some(ht)
 }
 
-/// Reads `zv` where an object is expected, as the generic reader would.
+/// Reads `zv` where an object is expected, as the generic reader would:
+/// its table when it is an array that is not a list, or the empty array
+/// (`{}` = `[]`); `None` when it is no object (a scalar, null, or a
+/// non-empty list).
 #[inline(always)]
-fn object(zv: &Zval) -> Result<Shape<'_>, Odd> {
+fn object(zv: &Zval) -> Result<Option<&ZendHashTable>, Odd> {
     match plain_object(zv) {
-        Some(ht) => Ok(Shape::Object(ht)),
+        Some(ht) => Ok(Some(ht)),
         None => any_object(zv),
     }
 }
 
 /// [`object`] for any value.
 #[inline(never)]
-fn any_object(zv: &Zval) -> Result<Shape<'_>, Odd> {
+fn any_object(zv: &Zval) -> Result<Option<&ZendHashTable>, Odd> {
     let zv = value(zv);
     match type_of(zv) {
         IS_ARRAY => {}
         IS_OBJECT => return Err(Odd),
-        _ => return Ok(Shape::NotObject),
+        _ => return Ok(None),
     }
     // SAFETY: an array zval holds a live table.
     let ht: &ZendHashTable = unsafe { &*zv.value.arr };
     if ht.nNumOfElements == 0 {
-        return Ok(Shape::Object(ht));
+        return Ok(Some(ht));
     }
     if packed(ht) {
-        return if dense_list(ht) {
-            Ok(Shape::NotObject)
-        } else {
-            Err(Odd)
-        };
+        return if dense_list(ht) { Ok(None) } else { Err(Odd) };
     }
     // A hash table without a key 0 is no list; one with it might be.
     if never_indexed(ht) || at(ht, 0).is_none() {
-        Ok(Shape::Object(ht))
+        Ok(Some(ht))
     } else {
         Err(Odd)
     }
@@ -271,13 +262,7 @@ impl Field {
         if let Some(t) = self.learnt(ht, |t| t == IS_ARRAY).and_then(plain_object) {
             return Ok(Some(t));
         }
-        match self.get(ht) {
-            None => Ok(None),
-            Some(v) => Ok(match object(v)? {
-                Shape::Object(h) => Some(h),
-                Shape::NotObject => None,
-            }),
-        }
+        self.get(ht).map_or(Ok(None), object)
     }
 }
 
@@ -491,10 +476,7 @@ fn name(v: Option<&Zval>) -> Name {
 /// One element of the `data` list, as `Hypervisor::deserialize` reads it.
 fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd> {
     let skipped = Hypervisor::skipped;
-    let entry = match object(zv)? {
-        Shape::Object(t) => Some(t),
-        Shape::NotObject => None,
-    };
+    let entry = object(zv)?;
     let hv = object_field(entry, &f.hypervisor)?;
     let res = object_field(entry, &f.resources)?;
     let (id, name) = hv.map_or_else(
@@ -537,7 +519,7 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
                     let Some(item) = at(list, i) else {
                         return Err(Odd);
                     };
-                    if let Shape::Object(p) = object(item)? {
+                    if let Some(p) = object(item)? {
                         let name =
                             PoolName::other(i as usize, pool_name(names, f.pool_name.get(p)));
                         pools.push(StoragePool {
@@ -555,10 +537,7 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
     let slots = match f.servers.get(res) {
         None => Slots::Unreported,
         Some(v) if type_of(v) == IS_NULL => Slots::Unreported,
-        Some(v) => Slots::Cell(match object(v)? {
-            Shape::Object(c) => Some(f.servers_cell.quota(c)),
-            Shape::NotObject => None,
-        }),
+        Some(v) => Slots::Cell(object(v)?.map(|c| f.servers_cell.quota(c))),
     };
     Ok(Hypervisor {
         id,
@@ -591,8 +570,8 @@ pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
     let mut names = PoolNames::default();
     let top = match object(zv) {
         Err(Odd) => return generic(),
-        Ok(Shape::NotObject) => return Err(DocError::NotObject),
-        Ok(Shape::Object(t)) => t,
+        Ok(None) => return Err(DocError::NotObject),
+        Ok(Some(t)) => t,
     };
     let Some(data) = f.data.get(top) else {
         return Err(DocError::NoDataList);
