@@ -98,11 +98,15 @@ pub fn fit_quota(q: Quota, taken: i64, need: i64, buffer: Buffer) -> Fit {
     }
     let avail = i128::from(q.free) - i128::from(taken) - i128::from(buffer.reserve(q.max));
     if avail <= 0 {
-        Fit::Finite(0)
-    } else {
-        // avail ≤ free ≤ i64::MAX, so the quotient fits.
-        Fit::Finite((avail / i128::from(need)) as i64)
+        return Fit::Finite(0);
     }
+    // Divided in i64 when avail fits (always: avail ≤ free when nothing
+    // taken is negative), one instruction where i128 is a call, for every
+    // cell of every hypervisor.
+    Fit::Finite(match i64::try_from(avail) {
+        Ok(a) => a / need,
+        Err(_) => i64::try_from(avail / i128::from(need)).unwrap_or(i64::MAX),
+    })
 }
 
 #[cfg(test)]
@@ -191,7 +195,7 @@ mod tests {
             return Fit::Unlimited;
         }
         let avail = i128::from(q.free) - i128::from(taken) - i128::from(wide_reserve(b, q.max));
-        Fit::Finite((avail.max(0) / i128::from(need)) as i64)
+        Fit::Finite(i64::try_from(avail.max(0) / i128::from(need)).unwrap_or(i64::MAX))
     }
 
     proptest::proptest! {
