@@ -237,9 +237,10 @@ const ROW_KEYS: usize = 13;
 struct RowTemplate {
     table: ZBox<ZendHashTable>,
     keys: [Word; ROW_KEYS],
-    /// The copy's buckets are the template's, in key order and 32 bytes
-    /// apart (checked once): values are then written by position.
-    by_position: bool,
+    /// Where a copy's first value lies, in bytes from its buckets' start,
+    /// when its values follow in key order 32 bytes apart (checked once):
+    /// values are then written by position, with no lookup per row.
+    first: Option<usize>,
 }
 
 /// `sizeof(Bucket)`: a zval, the hash and the key pointer (PHP 7.0 – 8.4).
@@ -270,45 +271,53 @@ impl RowTemplate {
         let mut t = RowTemplate {
             table,
             keys,
-            by_position: false,
+            first: None,
         };
         // SAFETY: a copy of our own table, checked and then released.
         unsafe {
             let copy = zend_array_dup(&raw mut *t.table);
-            t.by_position = Self::positions(copy, &keys);
+            t.first = Self::positions(copy, &keys);
             drop(ZBox::from_raw(copy));
         }
         t
     }
 
-    /// Whether the value of key `i` of `ht` is `BUCKET × i` bytes after the first's.
-    unsafe fn positions(ht: *mut ZendHashTable, keys: &[Word; ROW_KEYS]) -> bool {
+    /// Where the value of key 0 of `ht` lies from its buckets' start, when
+    /// the value of key `i` is `BUCKET × i` bytes after it.
+    unsafe fn positions(ht: *mut ZendHashTable, keys: &[Word; ROW_KEYS]) -> Option<usize> {
+        let data = Self::buckets(ht);
         let first = zend_hash_find_known_hash(ht, keys[0].0).cast::<u8>();
-        !first.is_null()
+        let in_order = !first.is_null()
             && keys.iter().enumerate().all(|(i, k)| {
                 std::ptr::eq(
                     zend_hash_find_known_hash(ht, k.0).cast::<u8>(),
                     first.wrapping_add(BUCKET * i),
                 )
-            })
+            });
+        in_order.then(|| (first as usize).wrapping_sub(data as usize))
+    }
+
+    /// The start of a hash table's buckets.
+    unsafe fn buckets(ht: *mut ZendHashTable) -> *mut u8 {
+        (*ht).__bindgen_anon_1.arData.cast()
     }
 
     /// A new row holding `values`, in key order.
     fn build(&mut self, values: [Zval; ROW_KEYS]) -> ZBox<ZendHashTable> {
-        if !self.by_position {
+        let Some(first) = self.first else {
             let mut t = table(ROW_KEYS);
             for (k, v) in self.keys.into_iter().zip(values) {
                 put(&mut t, k, v);
             }
             return t;
-        }
+        };
         // SAFETY: the copy has the template's layout (checked in new());
         // its values are nulls, so writing over them leaks nothing. Only
         // the type and the value are written: the zval's second word holds
         // the bucket's hash chain.
         unsafe {
             let copy = zend_array_dup(&raw mut *self.table);
-            let first = zend_hash_find_known_hash(copy, self.keys[0].0).cast::<u8>();
+            let first = Self::buckets(copy).add(first);
             for (i, v) in values.into_iter().enumerate() {
                 let v = ManuallyDrop::new(v);
                 let slot = first.add(BUCKET * i).cast::<Zval>();
