@@ -25,10 +25,10 @@ use serde::Deserialize;
 
 use super::prefetch::Ahead;
 use super::zval_de::zval_type::*;
-use super::zval_de::{dense_list, deref, never_indexed, packed, type_of, ZvalDe};
+use super::zval_de::{dense_list, deref, never_indexed, packed, packed_at, type_of, ZvalDe};
 use crate::core::fit::Quota;
 use crate::core::hypervisor::{
-    eligibility, Hypervisor, PoolName, PoolNames, Pools, Skip, Slots, StoragePool,
+    eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool,
 };
 use crate::core::input::{self, DocError, Flag, List, Num, ResourcesPage, SharedText};
 use crate::core::name::Name;
@@ -90,7 +90,7 @@ keys! {
     storage_type = "storageType", servers = "servers", memory = "memory", cpu_cores = "cpuCores",
 }
 
-/// The value at list index `i`.
+/// The value at index `i` of a hash table.
 fn at(ht: &ZendHashTable, i: u32) -> Option<&Zval> {
     // SAFETY: a lookup in a live table; the zval lives as long as it.
     unsafe { zend_hash_index_find(ht, u64::from(i)).as_ref() }
@@ -473,34 +473,36 @@ fn name(v: Option<&Zval>) -> Name {
     Name::from(text(v))
 }
 
-/// One element of the `data` list, as `Hypervisor::deserialize` reads it.
-fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd> {
-    let skipped = Hypervisor::skipped;
+/// One element of the `data` list, as `Hypervisor::deserialize` reads it,
+/// written into `out`: a blank (`Hypervisor::skipped` as malformed),
+/// filled where it lies in the page's list, so that its 300-odd bytes are
+/// not built aside and copied in. On `Err`, `out` is partly written.
+fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval, out: &mut Hypervisor) -> Result<(), Odd> {
     let entry = object(zv)?;
     let hv = object_field(entry, &f.hypervisor)?;
     let res = object_field(entry, &f.resources)?;
-    let (id, name) = hv.map_or_else(
-        || (0, Name::default()),
-        |h| (f.id.num(h), name(f.name.get(h))),
-    );
+    if let Some(h) = hv {
+        out.id = f.id.num(h);
+        out.name = name(f.name.get(h));
+    }
     let (Some(hv), Some(res)) = (hv, res) else {
-        return Ok(skipped(id, name, Skip::Malformed));
+        return Ok(()); // malformed
     };
-    let eligible = eligibility(
+    out.eligible = eligibility(
         f.enabled.flag(hv),
         f.commissioned.flag(hv),
         f.prohibit.flag(hv),
     );
-    if let Err(skip) = eligible {
-        return Ok(skipped(id, name, skip));
+    if out.eligible.is_err() {
+        return Ok(());
     }
 
     let ipv4 = object_field(object_field(f.network.object(res)?, &f.total)?, &f.ipv4)?;
-    let ipv4_free = match ipv4.and_then(|t| f.ipv4_free.get(t)) {
+    out.ipv4_free = match ipv4.and_then(|t| f.ipv4_free.get(t)) {
         Some(v) if type_of(v) != IS_NULL => Some(num(Some(v))),
         _ => None,
     };
-    let mut pools = Pools::new();
+    let pools = &mut out.pools;
     if let Some(local) = f.local_storage.object(res)? {
         pools.push(StoragePool {
             name: PoolName::Local,
@@ -516,7 +518,7 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
             Some(list) if list.nNumOfElements == 0 => {}
             Some(list) if dense_list(list) => {
                 for i in 0..list.nNumOfElements {
-                    let Some(item) = at(list, i) else {
+                    let Some(item) = packed_at(list, i) else {
                         return Err(Odd);
                     };
                     if let Some(p) = object(item)? {
@@ -534,21 +536,14 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval) -> Result<Hypervisor, Odd
             Some(_) => return Err(Odd), // a list given as a map
         }
     }
-    let slots = match f.servers.get(res) {
+    out.slots = match f.servers.get(res) {
         None => Slots::Unreported,
         Some(v) if type_of(v) == IS_NULL => Slots::Unreported,
         Some(v) => Slots::Cell(object(v)?.map(|c| f.servers_cell.quota(c))),
     };
-    Ok(Hypervisor {
-        id,
-        name,
-        eligible: Ok(()),
-        memory: f.memory.object(res)?.map(|c| f.memory_cell.quota(c)),
-        cpu: f.cpu_cores.object(res)?.map(|c| f.cpu_cell.quota(c)),
-        pools,
-        slots,
-        ipv4_free,
-    })
+    out.memory = f.memory.object(res)?.map(|c| f.memory_cell.quota(c));
+    out.cpu = f.cpu_cores.object(res)?.map(|c| f.cpu_cell.quota(c));
+    Ok(())
 }
 
 /// A pool's name, shared through `names` when it is plain UTF-8 text.
@@ -592,15 +587,15 @@ pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
         if let Some(ahead) = &mut ahead {
             ahead.step(i);
         }
-        let Some(item) = at(list, i) else {
+        let Some(item) = packed_at(list, i) else {
             return generic();
         };
-        let hv = match entry(f, &mut names, item) {
-            Ok(hv) => hv,
-            Err(Odd) => Hypervisor::deserialize(ZvalDe::at_depth(item, ENTRY_DEPTH))
-                .map_err(|e| DocError::Syntax(e.to_string()))?,
-        };
-        items.push(hv);
+        items.push(Hypervisor::skipped(0, Name::default(), Skip::Malformed));
+        let out = items.last_mut().expect("an entry was just pushed");
+        if entry(f, &mut names, item, out).is_err() {
+            *out = Hypervisor::deserialize(ZvalDe::at_depth(item, ENTRY_DEPTH))
+                .map_err(|e| DocError::Syntax(e.to_string()))?;
+        }
     }
     Ok(ResourcesPage {
         data: List(Some(items)),

@@ -19,11 +19,11 @@
 //! cannot change an answer; its work per entry is bounded, so an odd
 //! document is only read more slowly.
 
-use ext_php_rs::ffi::{zend_hash_index_find, Bucket, HashTable};
+use ext_php_rs::ffi::{Bucket, HashTable};
 use ext_php_rs::types::Zval;
 
 use super::zval_de::zval_type::IS_ARRAY;
-use super::zval_de::{packed, type_of};
+use super::zval_de::{packed, packed_at, type_of};
 
 /// Pages with fewer entries fit in cache (the L2 holds ~150 hypervisors).
 const MIN_ENTRIES: u32 = 128;
@@ -126,9 +126,7 @@ impl<'a> Ahead<'a> {
             fetched.push(t);
         }
         if newest < self.list.nNumOfElements && children.len() < MAX_TABLES {
-            // SAFETY: a lookup in the live list.
-            if let Some(zv) = unsafe { zend_hash_index_find(self.list, u64::from(newest)).as_ref() }
-            {
+            if let Some(zv) = packed_at(self.list, newest) {
                 if type_of(zv) == IS_ARRAY {
                     // SAFETY: an array zval holds a live table.
                     let entry = unsafe { zv.value.arr };
@@ -167,8 +165,7 @@ fn for_each_element(t: &HashTable, mut f: impl FnMut(&Zval)) {
     let used = t.nNumUsed.min(MAX_ELEMENTS);
     if packed(t) {
         for i in 0..used {
-            // SAFETY: a lookup in a live table.
-            if let Some(zv) = unsafe { zend_hash_index_find(t, u64::from(i)).as_ref() } {
+            if let Some(zv) = packed_at(t, i) {
                 f(zv);
             }
         }

@@ -46,6 +46,33 @@ pub(super) fn packed(ht: &ZendHashTable) -> bool {
     unsafe { ht.u.flags & HASH_FLAG_PACKED != 0 }
 }
 
+/// The value at position `i` of a packed table, read in place: what
+/// `zend_hash_index_find` finds there, without a call per element of a
+/// fleet's list. `None` past the table's used part or in a hole.
+#[inline(always)]
+pub(super) fn packed_at(ht: &ZendHashTable, i: u32) -> Option<&Zval> {
+    debug_assert!(packed(ht));
+    if i >= ht.nNumUsed {
+        return None;
+    }
+    // PHP 8.2 made a packed table's elements bare zvals; before, buckets.
+    let stride = if ext_php_rs::PHP_82 {
+        std::mem::size_of::<Zval>()
+    } else {
+        std::mem::size_of::<ext_php_rs::ffi::Bucket>()
+    };
+    // SAFETY: a packed table holds `nNumUsed` initialised elements at
+    // `arData`, each starting with its zval.
+    let zv: &Zval = unsafe {
+        &*ht.__bindgen_anon_1
+            .arData
+            .cast::<u8>()
+            .add(i as usize * stride)
+            .cast::<Zval>()
+    };
+    (type_of(zv) != zval_type::IS_UNDEF).then_some(zv)
+}
+
 /// A packed array without holes: a list whose element `i` is at index `i`.
 pub(super) fn dense_list(ht: &ZendHashTable) -> bool {
     packed(ht) && ht.nNumUsed == ht.nNumOfElements
