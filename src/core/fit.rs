@@ -6,7 +6,7 @@ use super::input::Setting;
 ///
 /// `Unlimited` sorts above every finite count, so `min` over axes and groups
 /// is the ordinary `Ord::min`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fit {
     /// Never negative.
     Finite(i64),
@@ -29,6 +29,34 @@ impl Fit {
             Fit::Finite(n) => Some(n),
             Fit::Unlimited => None,
         }
+    }
+}
+
+impl Fit {
+    /// Where this fit sorts: a count as itself, `Unlimited` above every
+    /// count. One comparison of two numbers, where the derived order tested
+    /// the variants and then the counts, branch by branch: axes are
+    /// compared several times for every hypervisor evaluated.
+    #[inline(always)]
+    fn rank(self) -> i128 {
+        match self {
+            Fit::Finite(n) => i128::from(n),
+            Fit::Unlimited => i128::MAX,
+        }
+    }
+}
+
+impl Ord for Fit {
+    #[inline(always)]
+    fn cmp(&self, other: &Fit) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl PartialOrd for Fit {
+    #[inline(always)]
+    fn partial_cmp(&self, other: &Fit) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -198,7 +226,42 @@ mod tests {
         Fit::Finite(i64::try_from(avail.max(0) / i128::from(need)).unwrap_or(i64::MAX))
     }
 
+    /// The order as variants, then counts (what `derive(Ord)` gives).
+    fn by_variant(f: Fit) -> (u8, i64) {
+        match f {
+            Fit::Finite(n) => (0, n),
+            Fit::Unlimited => (1, 0),
+        }
+    }
+
+    fn arb_fit() -> impl proptest::strategy::Strategy<Value = Fit> {
+        use proptest::strategy::Strategy;
+        proptest::prop_oneof![
+            proptest::num::i64::ANY.prop_map(Fit::Finite),
+            proptest::strategy::Just(Fit::Finite(i64::MAX)),
+            proptest::strategy::Just(Fit::Unlimited),
+        ]
+    }
+
+    #[test]
+    fn unlimited_sorts_above_every_count() {
+        assert!(Fit::Finite(i64::MAX) < Fit::Unlimited);
+        assert!(Fit::Finite(0) < Fit::Finite(1));
+        assert_eq!(Fit::Unlimited.min(Fit::Finite(3)), Fit::Finite(3));
+        assert_eq!(
+            Fit::Unlimited.cmp(&Fit::Unlimited),
+            std::cmp::Ordering::Equal
+        );
+    }
+
     proptest::proptest! {
+        #[test]
+        fn fits_sort_as_variants_then_counts(a in arb_fit(), b in arb_fit()) {
+            proptest::prop_assert_eq!(a.cmp(&b), by_variant(a).cmp(&by_variant(b)));
+            proptest::prop_assert_eq!(a.partial_cmp(&b), Some(a.cmp(&b)));
+            proptest::prop_assert_eq!(a == b, a.cmp(&b) == std::cmp::Ordering::Equal);
+        }
+
         #[test]
         fn the_fast_paths_answer_as_128_bit_arithmetic(
             max in proptest::prop_oneof![0..=1i64 << 40, proptest::num::i64::ANY, i64::MAX - 1000..=i64::MAX],
