@@ -50,13 +50,40 @@ const LINE: usize = 64;
 /// queues.
 pub struct Ahead<'a> {
     list: &'a HashTable,
-    /// Tables whose header was asked for last step.
-    headers: Vec<*const HashTable>,
-    /// Tables whose elements were asked for last step.
-    elements: Vec<*const HashTable>,
-    /// The next step's queues, kept to reuse their memory.
-    next_headers: Vec<*const HashTable>,
-    next_elements: Vec<*const HashTable>,
+    /// Three queues, by turns: the tables whose header was asked for last
+    /// step, those whose elements were, and the next step's headers.
+    queues: [Queue; 3],
+    /// Which queue holds the headers (the elements are in the next one).
+    turn: usize,
+}
+
+/// Tables carried to the next step: a fixed array, so that a push is a
+/// store and a count, with no growth to check.
+struct Queue {
+    tables: [*const HashTable; MAX_TABLES],
+    len: usize,
+}
+
+impl Queue {
+    fn new() -> Queue {
+        Queue {
+            tables: [std::ptr::null(); MAX_TABLES],
+            len: 0,
+        }
+    }
+
+    /// Adds `t` while there is room (a bounded walk drops the rest).
+    #[inline(always)]
+    fn push(&mut self, t: *const HashTable) {
+        if self.len < MAX_TABLES {
+            self.tables[self.len] = t;
+            self.len += 1;
+        }
+    }
+
+    fn tables(&self) -> &[*const HashTable] {
+        &self.tables[..self.len]
+    }
 }
 
 fn prefetch<T>(p: *const T) {
@@ -84,13 +111,10 @@ impl<'a> Ahead<'a> {
         if list.nNumOfElements < MIN_ENTRIES {
             return None;
         }
-        let queue = || Vec::with_capacity(MAX_TABLES);
         let mut ahead = Ahead {
             list,
-            headers: queue(),
-            elements: queue(),
-            next_headers: queue(),
-            next_elements: queue(),
+            queues: [Queue::new(), Queue::new(), Queue::new()],
+            turn: 0,
         };
         for j in 0..AHEAD - 1 {
             ahead.advance(j);
@@ -106,39 +130,38 @@ impl<'a> Ahead<'a> {
 
     /// Takes every table one step on and starts on entry `newest`.
     fn advance(&mut self, newest: u32) {
-        let mut children = std::mem::take(&mut self.next_headers);
-        for &t in &self.elements {
-            // SAFETY: a table of the live document; its elements were asked for.
-            for_each_element(unsafe { &*t }, |zv| match type_of(zv) {
-                IS_ARRAY if children.len() < MAX_TABLES => {
-                    // SAFETY: an array zval holds a live table.
-                    let child = unsafe { zv.value.arr };
-                    prefetch(child);
-                    children.push(child);
-                }
-                _ => {}
+        let [a, b, c] = &mut self.queues;
+        let (headers, elements, children) = match self.turn {
+            0 => (a, b, c),
+            1 => (b, c, a),
+            _ => (c, a, b),
+        };
+        // The headers asked for last step: their elements now.
+        for &t in headers.tables() {
+            // SAFETY: a table of the live document; its header was asked for.
+            prefetch_elements(unsafe { &*t });
+        }
+        // The elements asked for last step: their keys and child tables
+        // now, the children becoming the next step's headers.
+        children.len = 0;
+        for &t in elements.tables() {
+            // SAFETY: as above; its elements were asked for.
+            for_each_child(unsafe { &*t }, |child| {
+                prefetch(child);
+                children.push(child);
             });
         }
-        let mut fetched = std::mem::take(&mut self.next_elements);
-        for &t in &self.headers {
-            // SAFETY: as above; its header was asked for.
-            prefetch_elements(unsafe { &*t });
-            fetched.push(t);
-        }
-        if newest < self.list.nNumOfElements && children.len() < MAX_TABLES {
-            if let Some(zv) = packed_at(self.list, newest) {
-                if type_of(zv) == IS_ARRAY {
-                    // SAFETY: an array zval holds a live table.
-                    let entry = unsafe { zv.value.arr };
-                    prefetch(entry);
-                    children.push(entry);
-                }
+        if let Some(zv) = packed_at(self.list, newest) {
+            if type_of(zv) == IS_ARRAY {
+                // SAFETY: an array zval holds a live table.
+                let entry = unsafe { zv.value.arr };
+                prefetch(entry);
+                children.push(entry);
             }
         }
-        self.next_elements = std::mem::replace(&mut self.elements, fetched);
-        self.next_elements.clear();
-        self.next_headers = std::mem::replace(&mut self.headers, children);
-        self.next_headers.clear();
+        // Children → headers, headers → elements; the elements' queue
+        // takes the next step's children.
+        self.turn = (self.turn + 2) % 3;
     }
 }
 
@@ -147,37 +170,40 @@ fn prefetch_elements(t: &HashTable) {
     // SAFETY: the header of a live table: its data pointer and sizes.
     let data = unsafe { t.__bindgen_anon_1.arData }.cast::<u8>();
     let used = t.nNumUsed.min(MAX_ELEMENTS) as usize;
-    if packed(t) {
-        let size = if ext_php_rs::PHP_82 {
-            std::mem::size_of::<Zval>()
-        } else {
-            std::mem::size_of::<Bucket>()
-        };
-        prefetch_span(data, used * size);
+    let size = if packed(t) && ext_php_rs::PHP_82 {
+        std::mem::size_of::<Zval>()
     } else {
-        prefetch_span(data, used * std::mem::size_of::<Bucket>());
-    }
+        std::mem::size_of::<Bucket>()
+    };
+    prefetch_span(data, used * size);
 }
 
-/// Calls `f` with each of the first `MAX_ELEMENTS` values of `t`, asking
-/// for the keys of a hash table on the way.
-fn for_each_element(t: &HashTable, mut f: impl FnMut(&Zval)) {
+/// Calls `f` with each table among the first `MAX_ELEMENTS` values of
+/// `t`, asking for the keys of a hash table on the way.
+#[inline(always)]
+fn for_each_child(t: &HashTable, mut f: impl FnMut(*const HashTable)) {
     let used = t.nNumUsed.min(MAX_ELEMENTS);
+    let mut child = |zv: &Zval| {
+        if type_of(zv) == IS_ARRAY {
+            // SAFETY: an array zval holds a live table.
+            f(unsafe { zv.value.arr });
+        }
+    };
     if packed(t) {
         for i in 0..used {
             if let Some(zv) = packed_at(t, i) {
-                f(zv);
+                child(zv);
             }
         }
         return;
     }
     // SAFETY: a hash table's first `nNumUsed` buckets are initialised
-    // (deleted ones are IS_UNDEF, which `f` ignores).
+    // (deleted ones are IS_UNDEF, which is no table).
     let buckets = unsafe { std::slice::from_raw_parts(t.__bindgen_anon_1.arData, used as usize) };
     for b in buckets {
-        if !b.key.is_null() {
-            prefetch(b.key);
-        }
-        f(&b.val);
+        // A null key (an integer one) is asked for too: a prefetch of
+        // any address is harmless, and the test cost more than it saves.
+        prefetch(b.key);
+        child(&b.val);
     }
 }
