@@ -96,17 +96,23 @@ fn at(ht: &ZendHashTable, i: u32) -> Option<&Zval> {
     unsafe { zend_hash_index_find(ht, u64::from(i)).as_ref() }
 }
 
+/// The table of an array read as an object: a hash table, or a packed
+/// one with no slot used. Fields are read from these only, so a field's
+/// learnt place, when the table has it, is always a bucket.
+#[derive(Clone, Copy)]
+struct Object<'a>(&'a ZendHashTable);
+
 /// The table of an array zval that is an object by its header alone: a
 /// hash table into which no key >= 0 was ever inserted (what `json_decode`
 /// makes of an object), so no list.
 #[inline(always)]
-fn plain_object(zv: &Zval) -> Option<&ZendHashTable> {
+fn plain_object(zv: &Zval) -> Option<Object<'_>> {
     if type_of(zv) != IS_ARRAY {
         return None;
     }
     // SAFETY: an array zval holds a live table.
     let ht: &ZendHashTable = unsafe { &*zv.value.arr };
-    (!packed(ht) && never_indexed(ht)).then_some(ht)
+    (!packed(ht) && never_indexed(ht)).then_some(Object(ht))
 }
 
 /// Reads `zv` where an object is expected, as the generic reader would:
@@ -114,7 +120,7 @@ fn plain_object(zv: &Zval) -> Option<&ZendHashTable> {
 /// (`{}` = `[]`); `None` when it is no object (a scalar, null, or a
 /// non-empty list).
 #[inline(always)]
-fn object(zv: &Zval) -> Result<Option<&ZendHashTable>, Odd> {
+fn object(zv: &Zval) -> Result<Option<Object<'_>>, Odd> {
     match plain_object(zv) {
         Some(ht) => Ok(Some(ht)),
         None => any_object(zv),
@@ -123,7 +129,7 @@ fn object(zv: &Zval) -> Result<Option<&ZendHashTable>, Odd> {
 
 /// [`object`] for any value.
 #[inline(never)]
-fn any_object(zv: &Zval) -> Result<Option<&ZendHashTable>, Odd> {
+fn any_object(zv: &Zval) -> Result<Option<Object<'_>>, Odd> {
     let zv = value(zv);
     match type_of(zv) {
         IS_ARRAY => {}
@@ -133,14 +139,21 @@ fn any_object(zv: &Zval) -> Result<Option<&ZendHashTable>, Odd> {
     // SAFETY: an array zval holds a live table.
     let ht: &ZendHashTable = unsafe { &*zv.value.arr };
     if ht.nNumOfElements == 0 {
-        return Ok(Some(ht));
+        // A packed table with slots but no element (PHP trims a list's
+        // trailing holes, so unset() leaves none; a table built otherwise
+        // might): the generic reader's, as its slots are no buckets.
+        return if packed(ht) && ht.nNumUsed > 0 {
+            Err(Odd)
+        } else {
+            Ok(Some(Object(ht)))
+        };
     }
     if packed(ht) {
         return if dense_list(ht) { Ok(None) } else { Err(Odd) };
     }
     // A hash table without a key 0 is no list; one with it might be.
     if never_indexed(ht) || at(ht, 0).is_none() {
-        Ok(Some(ht))
+        Ok(Some(Object(ht)))
     } else {
         Err(Odd)
     }
@@ -195,13 +208,13 @@ impl Field {
     /// `accept` takes. Types `accept` takes are never `IS_UNDEF`, so the
     /// bucket is live and its key may be read.
     #[inline(always)]
-    fn learnt<'a>(&self, ht: &'a ZendHashTable, accept: Accept) -> Option<&'a Zval> {
+    fn learnt<'a>(&self, Object(ht): Object<'a>, accept: Accept) -> Option<&'a Zval> {
         let at = self.at.get();
-        if at >= ht.nNumUsed || packed(ht) {
+        if at >= ht.nNumUsed {
             return None;
         }
-        // SAFETY: a table that is not packed holds `nNumUsed` initialised
-        // buckets at `arData`.
+        // SAFETY: an object's table with slots used is a hash table, which
+        // holds `nNumUsed` initialised buckets at `arData`.
         let b: &Bucket = unsafe { &*ht.__bindgen_anon_1.arData.add(at as usize) };
         if !accept(type_of(&b.val)) || b.h != self.h || b.key.is_null() {
             return None;
@@ -212,7 +225,7 @@ impl Field {
 
     /// The field in `ht`: present and defined.
     #[inline(always)]
-    fn get<'a>(&self, ht: &'a ZendHashTable) -> Option<&'a Zval> {
+    fn get<'a>(&self, ht: Object<'a>) -> Option<&'a Zval> {
         match self.learnt(ht, plain) {
             Some(v) => Some(v),
             None => self.find(ht),
@@ -221,7 +234,7 @@ impl Field {
 
     /// The field in `ht` by lookup, its bucket learnt for the next table.
     #[inline(never)]
-    fn find<'a>(&self, ht: &'a ZendHashTable) -> Option<&'a Zval> {
+    fn find<'a>(&self, Object(ht): Object<'a>) -> Option<&'a Zval> {
         // SAFETY: a lookup in a live table with an interned key (its hash
         // known); the zval lives as long as the table.
         let v = unsafe { zend_hash_find_known_hash(ht, self.key).as_ref() }?;
@@ -237,7 +250,7 @@ impl Field {
 
     /// A number field (`core::input::Num`), an integer read inline.
     #[inline(always)]
-    fn num(&self, ht: &ZendHashTable) -> i64 {
+    fn num(&self, ht: Object<'_>) -> i64 {
         match self.learnt(ht, |t| t == IS_LONG) {
             // SAFETY: a long zval.
             Some(v) => unsafe { v.value.lval },
@@ -247,7 +260,7 @@ impl Field {
 
     /// A flag field (`core::input::Flag`), a boolean or integer read inline.
     #[inline(always)]
-    fn flag(&self, ht: &ZendHashTable) -> bool {
+    fn flag(&self, ht: Object<'_>) -> bool {
         flag(
             match self.learnt(ht, |t| (IS_FALSE..=IS_LONG).contains(&t)) {
                 Some(v) => Some(v),
@@ -258,7 +271,7 @@ impl Field {
 
     /// The field read as an object (`None`: absent or not one).
     #[inline(always)]
-    fn object<'a>(&self, ht: &'a ZendHashTable) -> Result<Option<&'a ZendHashTable>, Odd> {
+    fn object<'a>(&self, ht: Object<'a>) -> Result<Option<Object<'a>>, Odd> {
         if let Some(t) = self.learnt(ht, |t| t == IS_ARRAY).and_then(plain_object) {
             return Ok(Some(t));
         }
@@ -347,7 +360,7 @@ impl CellFields {
         }
     }
 
-    fn quota(&self, t: &ZendHashTable) -> Quota {
+    fn quota(&self, t: Object<'_>) -> Quota {
         Quota {
             max: self.max.num(t),
             free: self.free.num(t),
@@ -424,10 +437,7 @@ impl Fields {
 
 /// The field of `t` read as an object (`None`: absent or not one).
 #[inline(always)]
-fn object_field<'a>(
-    t: Option<&'a ZendHashTable>,
-    field: &Field,
-) -> Result<Option<&'a ZendHashTable>, Odd> {
+fn object_field<'a>(t: Option<Object<'a>>, field: &Field) -> Result<Option<Object<'a>>, Odd> {
     match t {
         Some(t) => field.object(t),
         None => Ok(None),
