@@ -15,6 +15,7 @@ use ext_php_rs::ffi::{
     zend_array_dup, zend_hash_find_known_hash, zend_hash_next_index_insert, zend_hash_update,
     zend_string,
 };
+use ext_php_rs::flags::ZvalTypeFlags;
 use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 
 use crate::core::fit::Fit;
@@ -46,7 +47,7 @@ impl Word {
     fn zval(self) -> Zval {
         let mut z = Zval::new();
         // An interned string is not refcounted: the zval only points at it.
-        z.u1.type_info = ext_php_rs::flags::ZvalTypeFlags::InternedStringEx.bits();
+        z.u1.type_info = ZvalTypeFlags::InternedStringEx.bits();
         z.value.str_ = self.0.cast();
         z
     }
@@ -92,6 +93,53 @@ fn append(ht: &mut ZendHashTable, v: Zval) {
     }
 }
 
+extern "C" {
+    /// Makes an uninitialised table a packed one with room for its size.
+    fn zend_hash_real_init_packed(ht: *mut ZendHashTable);
+}
+
+/// A list of `n` values, `value(i)` at index `i`, written into the
+/// list's slots: a breakdown has a row per hypervisor, and appending each
+/// was a call that checked the table's kind and room every time.
+fn list(n: usize, mut value: impl FnMut(usize) -> Zval) -> ZBox<ZendHashTable> {
+    let mut t = table(n);
+    if n == 0 || t.nTableSize < u32::try_from(n).unwrap_or(u32::MAX) {
+        for i in 0..n {
+            append(&mut t, value(i));
+        }
+        return t;
+    }
+    // PHP 8.2 made a packed table's slots bare zvals; before, buckets
+    // whose hash is the index and whose key is null.
+    let stride = if ext_php_rs::PHP_82 {
+        std::mem::size_of::<Zval>()
+    } else {
+        BUCKET
+    };
+    // SAFETY: a new, uninitialised table of `nTableSize ≥ n` slots,
+    // made packed; each slot is written once, in order, and counted as it
+    // is, so the table is whole at every step.
+    unsafe {
+        zend_hash_real_init_packed(&raw mut *t);
+        let data = t.__bindgen_anon_1.arData.cast::<u8>();
+        for i in 0..n {
+            let slot = data.add(i * stride);
+            // The list owns the value from here.
+            slot.cast::<Zval>().write(value(i));
+            if !ext_php_rs::PHP_82 {
+                let b = slot.cast::<ext_php_rs::ffi::Bucket>();
+                (*b).h = i as u64;
+                (*b).key = std::ptr::null_mut();
+            }
+            let count = i as u32 + 1; // n fits in u32: checked above
+            t.nNumUsed = count;
+            t.nNumOfElements = count;
+            t.nNextFreeElement = i64::from(count);
+        }
+    }
+    t
+}
+
 // zval types (PHP 7 – 8.4).
 const IS_FALSE: u32 = 2;
 const IS_TRUE: u32 = 3;
@@ -122,14 +170,30 @@ fn text(s: &str) -> Zval {
 
 /// A new string zval holding `b`.
 fn bytes(b: &[u8]) -> Zval {
+    let s = ZendStr::new(b, false);
+    // SAFETY: the type-info word of a live string's header.
+    let interned = unsafe { s.gc.u.type_info } & GC_IMMUTABLE != 0;
     let mut z = Zval::new();
-    z.set_zend_string(ZendStr::new(b, false));
+    // Written directly, as `int` is: `set_zend_string` first releases
+    // what the zval held, and a fresh one holds nothing.
+    z.u1.type_info = if interned {
+        ZvalTypeFlags::InternedStringEx.bits()
+    } else {
+        ZvalTypeFlags::StringEx.bits()
+    };
+    z.value.str_ = s.into_raw();
     z
 }
 
+/// A new array zval holding `ht`, written directly (as `bytes`).
 fn array(ht: ZBox<ZendHashTable>) -> Zval {
     let mut z = Zval::new();
-    z.set_hashtable(ht);
+    z.u1.type_info = if ht.is_immutable() {
+        ZvalTypeFlags::Array.bits()
+    } else {
+        ZvalTypeFlags::ArrayEx.bits()
+    };
+    z.value.arr = ht.into_raw();
     z
 }
 
@@ -449,10 +513,7 @@ impl Shape {
         if totals {
             put(t, free, opt_int(g.ipv4_free));
         }
-        let mut rows = table(g.rows.len());
-        for row in &g.rows {
-            append(&mut rows, self.row(row, answer));
-        }
+        let rows = list(g.rows.len(), |i| self.row(&g.rows[i], answer));
         put(t, hvs, array(rows));
     }
 
