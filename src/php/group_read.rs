@@ -360,6 +360,7 @@ impl CellFields {
         }
     }
 
+    #[inline(always)]
     fn quota(&self, t: Object<'_>) -> Quota {
         Quota {
             max: self.max.num(t),
@@ -600,8 +601,18 @@ pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
         let Some(item) = packed_at(list, i) else {
             return generic();
         };
-        items.push(Hypervisor::skipped(0, Name::default(), Skip::Malformed));
-        let out = items.last_mut().expect("an entry was just pushed");
+        let blank = || Hypervisor::skipped(0, Name::default(), Skip::Malformed);
+        match items.spare_capacity_mut().first_mut() {
+            // Written in place: `push` builds the value aside (it may grow
+            // the list first) and then copies all of it in.
+            Some(slot) => {
+                slot.write(blank());
+                // SAFETY: the slot after the last element was just written.
+                unsafe { items.set_len(items.len() + 1) };
+            }
+            None => items.push(blank()),
+        }
+        let out = items.last_mut().expect("an entry was just added");
         if entry(f, &mut names, item, out).is_err() {
             *out = Hypervisor::deserialize(ZvalDe::at_depth(item, ENTRY_DEPTH))
                 .map_err(|e| DocError::Syntax(e.to_string()))?;
