@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use super::fit::Quota;
 use super::hypervisor::{
-    eligibility, Hypervisor, PoolName, PoolNames, Pools, Skip, Slots, StoragePool,
+    add_pool, eligibility, Hypervisor, PoolName, PoolNames, Pools, Skip, Slots, StoragePool,
 };
 use super::input::{list_index_bytes, List, Num, ResourcesPage};
 use super::name::Name;
@@ -625,22 +625,28 @@ impl<'a> P<'a> {
             free: d.free,
         };
         if let Some(l) = &r.local {
-            pools.push(StoragePool {
-                name: PoolName::Local,
-                storage_type: l.storage_type,
-                enabled: l.enabled,
-                quota: quota(l),
-            });
+            add_pool(
+                &mut pools,
+                StoragePool {
+                    name: PoolName::Local,
+                    storage_type: l.storage_type,
+                    enabled: l.enabled,
+                    quota: quota(l),
+                },
+            );
         }
         for (i, d) in other.iter().enumerate() {
             if let Some(d) = d {
                 let name = PoolName::other(i, d.name.clone().unwrap_or_else(empty_name));
-                pools.push(StoragePool {
-                    name,
-                    storage_type: d.storage_type,
-                    enabled: d.enabled,
-                    quota: quota(d),
-                });
+                add_pool(
+                    &mut pools,
+                    StoragePool {
+                        name,
+                        storage_type: d.storage_type,
+                        enabled: d.enabled,
+                        quota: quota(d),
+                    },
+                );
             }
         }
         Ok(Hypervisor {

@@ -167,6 +167,25 @@ pub fn eligibility(enabled: bool, commissioned: bool, prohibit: bool) -> Result<
 /// was an allocation per hypervisor per read.
 pub type Pools = SmallVec<[StoragePool; 3]>;
 
+/// Appends `pool` to `pools`, written where the list keeps it while it has
+/// room. `SmallVec::push` is a call that takes the pool from a copy made
+/// aside: one whose last field was just written a byte at a time and is
+/// then read back eight at a time, which stalls until the write lands,
+/// for every pool of every hypervisor read.
+#[inline(always)]
+pub fn add_pool(pools: &mut Pools, pool: StoragePool) {
+    let len = pools.len();
+    if len == pools.capacity() {
+        return pools.push(pool);
+    }
+    // SAFETY: below capacity, the slot after the last element is allocated
+    // and unused; it is written, then counted.
+    unsafe {
+        pools.as_mut_ptr().add(len).write(pool);
+        pools.set_len(len + 1);
+    }
+}
+
 /// One hypervisor of a group, as the core keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hypervisor {
@@ -240,12 +259,12 @@ impl Hypervisor {
         let ipv4_free = res.ipv4_free();
         let mut pools = Pools::new();
         if let Some(local) = res.local_storage.into_inner() {
-            pools.push(local_pool(local));
+            add_pool(&mut pools, local_pool(local));
         }
         for (i, pool) in res.other_storage.into_items().into_iter().enumerate() {
             if let Some(pool) = pool.into_inner() {
                 let name = PoolName::other(i, Arc::clone(&pool.name.0));
-                pools.push(storage_pool(pool, name));
+                add_pool(&mut pools, storage_pool(pool, name));
             }
         }
         Hypervisor {

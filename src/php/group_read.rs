@@ -28,7 +28,7 @@ use super::zval_de::zval_type::*;
 use super::zval_de::{dense_list, deref, never_indexed, packed, packed_at, type_of, ZvalDe};
 use crate::core::fit::Quota;
 use crate::core::hypervisor::{
-    eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool,
+    add_pool, eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool,
 };
 use crate::core::input::{self, DocError, Flag, List, Num, ResourcesPage, SharedText};
 use crate::core::name::Name;
@@ -515,12 +515,15 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval, out: &mut Hypervisor) -> 
     };
     let pools = &mut out.pools;
     if let Some(local) = f.local_storage.object(res)? {
-        pools.push(StoragePool {
-            name: PoolName::Local,
-            storage_type: f.local_type.num(local),
-            enabled: f.local_enabled.flag(local),
-            quota: f.local.quota(local),
-        });
+        add_pool(
+            pools,
+            StoragePool {
+                name: PoolName::Local,
+                storage_type: f.local_type.num(local),
+                enabled: f.local_enabled.flag(local),
+                quota: f.local.quota(local),
+            },
+        );
     }
     if let Some(other) = f.other_storage.get(res) {
         match (type_of(other) == IS_ARRAY).then(|| unsafe { &*other.value.arr }) {
@@ -535,12 +538,15 @@ fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval, out: &mut Hypervisor) -> 
                     if let Some(p) = object(item)? {
                         let name =
                             PoolName::other(i as usize, pool_name(names, f.pool_name.get(p)));
-                        pools.push(StoragePool {
-                            name,
-                            storage_type: f.pool_type.num(p),
-                            enabled: f.pool_enabled.flag(p),
-                            quota: f.pool.quota(p),
-                        });
+                        add_pool(
+                            pools,
+                            StoragePool {
+                                name,
+                                storage_type: f.pool_type.num(p),
+                                enabled: f.pool_enabled.flag(p),
+                                quota: f.pool.quota(p),
+                            },
+                        );
                     }
                 }
             }
