@@ -104,49 +104,98 @@ impl GroupCapacity {
 /// The largest IPv4 report of the group's eligible hypervisors: what a
 /// shared pool holds before anything is placed.
 pub fn shared_ipv4(hvs: &[Hypervisor]) -> Option<i64> {
-    hvs.iter()
-        .filter(|h| h.eligible.is_ok())
-        .filter_map(|h| h.ipv4_free)
-        .max()
+    hvs.iter().filter_map(ipv4_report).max()
+}
+
+/// What `hv` reports of a shared pool: an eligible hypervisor's count.
+fn ipv4_report(hv: &Hypervisor) -> Option<i64> {
+    hv.eligible.ok().and(hv.ipv4_free)
 }
 
 /// "One group", after what `taken` records (placement of pending
 /// orders), if anything.
-///
-/// With a shared pool every hypervisor reports the same free count, so the
-/// cap is the *maximum* report, never the sum: summing counted the same
-/// addresses once per hypervisor.
 pub fn group_capacity(
     hvs: &[Hypervisor],
     needs: &Needs,
     pool: Ipv4Pool,
     taken: Option<&GroupTaken>,
 ) -> GroupCapacity {
+    let mut tally = Tally::new();
     let rows: Vec<Row> = hvs
         .iter()
         .enumerate()
-        .map(|(i, h)| evaluate(h, needs, taken.and_then(|t| t.hypervisors.get(i))))
+        .map(|(i, h)| {
+            let row = evaluate(h, needs, taken.and_then(|t| t.hypervisors.get(i)));
+            tally.add(h, &row);
+            row
+        })
         .collect();
-    let sum = rows
-        .iter()
-        .filter(|r| r.outcome.is_ok())
-        .fold(Fit::Finite(0), |acc, r| acc.saturating_add(r.fits()));
-    let ipv4_free = match pool {
-        Ipv4Pool::Group => {
-            shared_ipv4(hvs).map(|free| free.saturating_sub(taken.map_or(0, |t| t.shared_ipv4)))
+    tally.finish(needs, pool, taken, rows)
+}
+
+/// A group's capacity summed one hypervisor at a time, for a caller that
+/// renders each row as it is evaluated instead of keeping them
+/// (`vf_capacity_for` over PHP arrays): the same totals as
+/// [`group_capacity`], which is this over a slice.
+///
+/// With a shared pool every hypervisor reports the same free count, so the
+/// cap is the *maximum* report, never the sum: summing counted the same
+/// addresses once per hypervisor.
+#[derive(Clone, Copy, Debug)]
+pub struct Tally {
+    sum: Fit,
+    shared_ipv4: Option<i64>,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally::new()
+    }
+}
+
+impl Tally {
+    pub fn new() -> Tally {
+        Tally {
+            sum: Fit::Finite(0),
+            shared_ipv4: None,
         }
-        Ipv4Pool::Hypervisor => None,
-    };
-    let ipv4_cap = ipv4_free.and_then(|left| needs.ipv4.fits_in(left));
-    let fits = match ipv4_cap {
-        Some(cap) => sum.min(Fit::Finite(cap)),
-        None => sum,
-    };
-    GroupCapacity {
-        fits,
-        sum,
-        ipv4_cap,
-        ipv4_free,
-        rows,
+    }
+
+    /// Counts `hv`, whose evaluation is `row`.
+    pub fn add(&mut self, hv: &Hypervisor, row: &Row) {
+        if row.outcome.is_ok() {
+            self.sum = self.sum.saturating_add(row.fits());
+        }
+        if let Some(free) = ipv4_report(hv) {
+            self.shared_ipv4 = Some(self.shared_ipv4.map_or(free, |m| m.max(free)));
+        }
+    }
+
+    /// The group's capacity, holding `rows` (what the caller kept of them).
+    pub fn finish(
+        self,
+        needs: &Needs,
+        pool: Ipv4Pool,
+        taken: Option<&GroupTaken>,
+        rows: Vec<Row>,
+    ) -> GroupCapacity {
+        let ipv4_free = match pool {
+            Ipv4Pool::Group => self
+                .shared_ipv4
+                .map(|free| free.saturating_sub(taken.map_or(0, |t| t.shared_ipv4))),
+            Ipv4Pool::Hypervisor => None,
+        };
+        let ipv4_cap = ipv4_free.and_then(|left| needs.ipv4.fits_in(left));
+        let fits = match ipv4_cap {
+            Some(cap) => self.sum.min(Fit::Finite(cap)),
+            None => self.sum,
+        };
+        GroupCapacity {
+            fits,
+            sum: self.sum,
+            ipv4_cap,
+            ipv4_free,
+            rows,
+        }
     }
 }

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::fit::{Buffer, Fit};
-use super::group::{group_capacity, GroupCapacity, GroupTaken, Ipv4Need, Ipv4Pool};
-use super::hypervisor::{Axis, Hypervisor, Needs, PoolNames, Skip};
+use super::group::{group_capacity, GroupCapacity, GroupTaken, Ipv4Need, Ipv4Pool, Tally};
+use super::hypervisor::{evaluate, Axis, Hypervisor, Needs, PoolNames, Row, Skip};
 use super::input::{
     package_from, package_from_json, resources_from, resources_from_json, DocError, Package,
     Setting,
@@ -670,6 +670,40 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let _ = package_from_json(&bytes);
         let _ = resources_from_json(&bytes);
+    }
+
+    /// The sum of the eligible rows, capped by the largest IPv4 report of
+    /// an eligible hypervisor (a shared pool); counted one hypervisor at a
+    /// time, as `vf_capacity_for` counts arrays while it reads them, alike.
+    #[test]
+    fn a_groups_totals_are_its_rows_under_its_largest_report(
+        fleet in arb_fleet(), off in prop::collection::vec(any::<bool>(), 8),
+        k in 0i64..3, b in 0i64..30,
+    ) {
+        let entries: Vec<Value> = fleet.iter().enumerate().map(|(i, &(m, c, d, ip))| {
+            let mut e = fleet_hv(i as i64, m, c, d, ip);
+            e["hypervisor"]["enabled"] = json!(!off[i]);
+            e
+        }).collect();
+        let hvs = hypervisors(json!(entries));
+        let pkg = package_from(package(512, 1, 10, 4)).unwrap();
+        let n = needs(&pkg, k, b);
+        let g = group_capacity(&hvs, &n, Ipv4Pool::Group, None);
+        let sum = g.rows.iter().filter(|r| r.outcome.is_ok())
+            .fold(Fit::Finite(0), |a, r| a.saturating_add(r.fits()));
+        let largest = hvs.iter().filter(|h| h.eligible.is_ok()).filter_map(|h| h.ipv4_free).max();
+        let cap = largest.and_then(|f| n.ipv4.fits_in(f));
+        prop_assert_eq!(g.sum, sum);
+        prop_assert_eq!(g.ipv4_free, largest);
+        prop_assert_eq!(g.ipv4_cap, cap);
+        prop_assert_eq!(g.fits, cap.map_or(sum, |c| sum.min(Fit::Finite(c))));
+        let mut tally = Tally::new();
+        let rows: Vec<Row> = hvs.iter().map(|h| {
+            let r = evaluate(h, &n, None);
+            tally.add(h, &r);
+            r
+        }).collect();
+        prop_assert_eq!(tally.finish(&n, Ipv4Pool::Group, None, rows), g);
     }
 
     #[test]

@@ -13,13 +13,14 @@ use serde::Deserialize;
 
 use super::convert::type_name;
 use super::errors::{guard, invalid_argument, shown, wrong_type};
+use super::group_read;
 use super::request::pool_of;
 use super::shape::Shape;
 use super::zval_de::{deref, ZvalDe};
 use crate::core::fit::Buffer;
-use crate::core::group::{group_capacity, Ipv4Need, Ipv4Pool};
-use crate::core::hypervisor::{Hypervisor, Needs};
-use crate::core::input::{self, DocError, Package, ResourcesPage, Setting};
+use crate::core::group::{group_capacity, Ipv4Need, Ipv4Pool, Tally};
+use crate::core::hypervisor::{evaluate, Needs};
+use crate::core::input::{self, DocError, Package, Setting};
 
 const FUNCTION: &str = "vf_capacity_for";
 
@@ -44,12 +45,55 @@ fn capacity_for(
             ),
         };
         let package = read_package(package)?;
-        let page = read_resources(resources)?;
-        let (ipv4, buffer, pool) = read_options(options)?;
-        let hypervisors: Vec<Hypervisor> = page.data.into_items();
-        let group = group_capacity(&hypervisors, &Needs::of(&package, ipv4, buffer), pool, None);
+        // Read first, thrown after `$resources`' error, as the order of
+        // the arguments says: arrays are evaluated as they are read.
+        let settings = read_options(options);
+        let (ipv4, buffer, _) = *settings.as_ref().unwrap_or(&DEFAULT_OPTIONS);
+        let needs = Needs::of(&package, ipv4, buffer);
+        let resources = deref(resources);
+        let group = if resources.is_array() {
+            // The direct reader of the shape json_decode makes (same
+            // answers), each hypervisor evaluated as it is read.
+            let (mut rows, mut tally) = (Vec::new(), Tally::new());
+            group_read::each_hypervisor(resources, |hv, of| {
+                if rows.is_empty() {
+                    rows.reserve_exact(of);
+                }
+                tally.add(hv, push_in_place(&mut rows, || evaluate(hv, &needs, None)));
+            })
+            .map_err(|e| match e {
+                DocError::Syntax(why) => {
+                    invalid_argument(format!("{FUNCTION}(): $resources {why}"))
+                }
+                other => doc_error("resources", &other),
+            })?;
+            let (_, _, pool) = settings?;
+            tally.finish(&needs, pool, None, rows)
+        } else {
+            let page = read_doc(resources, 2, "resources", input::resources_from_json, |d| {
+                input::resources_from(d)
+            })?;
+            let (_, _, pool) = settings?;
+            group_capacity(&page.data.into_items(), &needs, pool, None)
+        };
         Ok(Shape::new().capacity(&group))
     })
+}
+
+/// Appends `make()` to `list` and returns it. While the list has room the
+/// value is written where the list keeps it: `push` builds it aside (it
+/// may grow the list first) and copies it in, reading back as wide words
+/// what was just written as narrow ones, which stalls until they land.
+fn push_in_place<T>(list: &mut Vec<T>, make: impl FnOnce() -> T) -> &T {
+    match list.spare_capacity_mut().first_mut() {
+        Some(slot) => {
+            slot.write(make());
+            // SAFETY: the slot after the last element was just written.
+            unsafe { list.set_len(list.len() + 1) };
+        }
+        None => list.push(make()),
+    }
+    list.last().expect("a value was just added")
 }
 
 /// The registration of `vf_capacity_for`. Written by hand rather than with
@@ -133,20 +177,6 @@ fn read_package(zv: &Zval) -> PhpResult<Package> {
     })
 }
 
-fn read_resources(zv: &Zval) -> PhpResult<ResourcesPage> {
-    let zv = deref(zv);
-    if zv.is_array() {
-        // The direct reader of the shape json_decode makes (same answers).
-        return super::group_read::resources_from(zv).map_err(|e| match e {
-            DocError::Syntax(why) => invalid_argument(format!("{FUNCTION}(): $resources {why}")),
-            other => doc_error("resources", &other),
-        });
-    }
-    read_doc(zv, 2, "resources", input::resources_from_json, |d| {
-        input::resources_from(d)
-    })
-}
-
 /// Reads argument `position` as JSON text or, for an array, straight from
 /// the PHP value.
 fn read_doc<T>(
@@ -180,9 +210,13 @@ fn doc_error(name: &str, e: &DocError) -> ext_php_rs::exception::PhpException {
     invalid_argument(format!("{FUNCTION}(): ${name} {e}"))
 }
 
+/// The options when none are given.
+const DEFAULT_OPTIONS: (Ipv4Need, Buffer, Ipv4Pool) =
+    (Ipv4Need::ONE, Buffer::DEFAULT, Ipv4Pool::Group);
+
 /// `ipv4`, `buffer` and `ipv4Pool`, read as a product's settings are.
 fn read_options(options: Option<&ZendHashTable>) -> PhpResult<(Ipv4Need, Buffer, Ipv4Pool)> {
-    let (mut ipv4, mut buffer, mut pool) = (Ipv4Need::ONE, Buffer::DEFAULT, Ipv4Pool::Group);
+    let (mut ipv4, mut buffer, mut pool) = DEFAULT_OPTIONS;
     let Some(options) = options else {
         return Ok((ipv4, buffer, pool));
     };

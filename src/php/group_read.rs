@@ -30,7 +30,7 @@ use crate::core::fit::Quota;
 use crate::core::hypervisor::{
     add_pool, eligibility, Hypervisor, PoolName, PoolNames, Skip, Slots, StoragePool,
 };
-use crate::core::input::{self, DocError, Flag, List, Num, ResourcesPage, SharedText};
+use crate::core::input::{self, DocError, Flag, Num, SharedText};
 use crate::core::name::Name;
 
 /// The depth the generic reader gives an element of the `data` list.
@@ -83,7 +83,7 @@ macro_rules! keys {
 }
 
 keys! {
-    data = "data", last_page = "last_page", hypervisor = "hypervisor", resources = "resources",
+    data = "data", hypervisor = "hypervisor", resources = "resources",
     id = "id", name = "name", enabled = "enabled", commissioned = "commissioned",
     prohibit = "prohibit", network = "network", total = "total", ipv4 = "ipv4", free = "free",
     max = "max", local_storage = "localStorage", other_storage = "otherStorage",
@@ -372,7 +372,6 @@ impl CellFields {
 /// Every place of the shape a field is read at.
 struct Fields {
     data: Field,
-    last_page: Field,
     hypervisor: Field,
     resources: Field,
     id: Field,
@@ -405,7 +404,6 @@ impl Fields {
     fn new(k: &Keys) -> Fields {
         Fields {
             data: Field::new(k.data),
-            last_page: Field::new(k.last_page),
             hypervisor: Field::new(k.hypervisor),
             resources: Field::new(k.resources),
             id: Field::new(k.id),
@@ -574,14 +572,20 @@ fn pool_name(names: &mut PoolNames, v: Option<&Zval>) -> Arc<str> {
     text(v)
 }
 
-/// `core::input::resources_from` over a PHP value, the common shapes read
-/// directly (see the module's notes).
-pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
-    let generic = || input::resources_from(ZvalDe::new(zv));
+/// Each hypervisor of a resources page given as PHP arrays, as
+/// `core::input::resources_from` reads it, the common shapes read directly
+/// (see the module's notes). `each` has each one as it is read, while its
+/// entry's tables are still in cache, with how many the page holds: no
+/// list of the page's hypervisors is kept, which at fleet scale was
+/// written out of cache and read back in.
+pub fn each_hypervisor(
+    zv: &Zval,
+    mut each: impl FnMut(&Hypervisor, usize),
+) -> Result<(), DocError> {
     let f = &Fields::new(&Keys::new());
     let mut names = PoolNames::default();
     let top = match object(zv) {
-        Err(Odd) => return generic(),
+        Err(Odd) => return generic(zv, each),
         Ok(None) => return Err(DocError::NotObject),
         Ok(Some(t)) => t,
     };
@@ -590,43 +594,37 @@ pub fn resources_from(zv: &Zval) -> Result<ResourcesPage, DocError> {
     };
     let Some(list) = (type_of(data) == IS_ARRAY).then(|| unsafe { &*data.value.arr }) else {
         return if type_of(data) == IS_OBJECT {
-            generic()
+            generic(zv, each)
         } else {
             Err(DocError::NoDataList)
         };
     };
     if list.nNumOfElements > 0 && !dense_list(list) {
-        return generic();
+        return generic(zv, each);
     }
-    let mut items = Vec::with_capacity(list.nNumOfElements as usize);
+    let of = list.nNumOfElements as usize;
+    let blank = || Hypervisor::skipped(0, Name::default(), Skip::Malformed);
     let mut ahead = Ahead::over(list);
-    for i in 0..list.nNumOfElements {
+    // A dense list holds a value at every index below its count.
+    for (i, item) in (0..list.nNumOfElements).filter_map(|i| Some((i, packed_at(list, i)?))) {
         if let Some(ahead) = &mut ahead {
             ahead.step(i);
         }
-        let Some(item) = packed_at(list, i) else {
-            return generic();
-        };
-        let blank = || Hypervisor::skipped(0, Name::default(), Skip::Malformed);
-        match items.spare_capacity_mut().first_mut() {
-            // Written in place: `push` builds the value aside (it may grow
-            // the list first) and then copies all of it in.
-            Some(slot) => {
-                slot.write(blank());
-                // SAFETY: the slot after the last element was just written.
-                unsafe { items.set_len(items.len() + 1) };
-            }
-            None => items.push(blank()),
-        }
-        let out = items.last_mut().expect("an entry was just added");
-        if entry(f, &mut names, item, out).is_err() {
-            *out = Hypervisor::deserialize(ZvalDe::at_depth(item, ENTRY_DEPTH))
+        let mut hv = blank();
+        if entry(f, &mut names, item, &mut hv).is_err() {
+            hv = Hypervisor::deserialize(ZvalDe::at_depth(item, ENTRY_DEPTH))
                 .map_err(|e| DocError::Syntax(e.to_string()))?;
         }
+        each(&hv, of);
     }
-    Ok(ResourcesPage {
-        data: List(Some(items)),
-        last_page: Num(num(f.last_page.get(top))),
-        list_keyed: false,
-    })
+    Ok(())
+}
+
+/// [`each_hypervisor`] for a page the generic reader reads, whole.
+fn generic(zv: &Zval, mut each: impl FnMut(&Hypervisor, usize)) -> Result<(), DocError> {
+    let items = input::resources_from(ZvalDe::new(zv))?.data.into_items();
+    for hv in &items {
+        each(hv, items.len());
+    }
+    Ok(())
 }
