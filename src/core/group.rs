@@ -134,7 +134,7 @@ pub fn group_capacity(
 }
 
 /// A group's capacity summed one hypervisor at a time, for a caller that
-/// renders each row as it is evaluated instead of keeping them
+/// evaluates each as it reads it, keeping no list of them
 /// (`vf_capacity_for` over PHP arrays): the same totals as
 /// [`group_capacity`], which is this over a slice.
 ///

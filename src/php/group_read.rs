@@ -483,9 +483,10 @@ fn name(v: Option<&Zval>) -> Name {
 }
 
 /// One element of the `data` list, as `Hypervisor::deserialize` reads it,
-/// written into `out`: a blank (`Hypervisor::skipped` as malformed),
-/// filled where it lies in the page's list, so that its 300-odd bytes are
-/// not built aside and copied in. On `Err`, `out` is partly written.
+/// written into `out`, a blank (`Hypervisor::skipped` as malformed): its
+/// fields and pools are filled where they are kept, so that its 300-odd
+/// bytes are not built aside and copied in. On `Err`, `out` is partly
+/// written.
 fn entry(f: &Fields, names: &mut PoolNames, zv: &Zval, out: &mut Hypervisor) -> Result<(), Odd> {
     let entry = object(zv)?;
     let hv = object_field(entry, &f.hypervisor)?;

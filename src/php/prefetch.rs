@@ -23,7 +23,7 @@ use ext_php_rs::ffi::{Bucket, HashTable};
 use ext_php_rs::types::Zval;
 
 use super::zval_de::zval_type::IS_ARRAY;
-use super::zval_de::{packed, packed_at, type_of};
+use super::zval_de::{packed, packed_at, type_of, PACKED_SLOT};
 
 /// Pages with fewer entries fit in cache (the L2 holds ~150 hypervisors).
 const MIN_ENTRIES: u32 = 128;
@@ -170,8 +170,8 @@ fn prefetch_elements(t: &HashTable) {
     // SAFETY: the header of a live table: its data pointer and sizes.
     let data = unsafe { t.__bindgen_anon_1.arData }.cast::<u8>();
     let used = t.nNumUsed.min(MAX_ELEMENTS) as usize;
-    let size = if packed(t) && ext_php_rs::PHP_82 {
-        std::mem::size_of::<Zval>()
+    let size = if packed(t) {
+        PACKED_SLOT
     } else {
         std::mem::size_of::<Bucket>()
     };

@@ -28,6 +28,7 @@ use crate::shell::fleet::Reserved;
 use crate::shell::refresh::{Line, Outcome};
 
 use super::convert::table;
+use super::zval_de::PACKED_SLOT;
 
 /// An interned string, for keys and fixed words.
 #[derive(Clone, Copy)]
@@ -109,13 +110,6 @@ fn list(n: usize, mut value: impl FnMut(usize) -> Zval) -> ZBox<ZendHashTable> {
         }
         return t;
     }
-    // PHP 8.2 made a packed table's slots bare zvals; before, buckets
-    // whose hash is the index and whose key is null.
-    let stride = if ext_php_rs::PHP_82 {
-        std::mem::size_of::<Zval>()
-    } else {
-        BUCKET
-    };
     // SAFETY: a new, uninitialised table of `nTableSize ≥ n` slots,
     // made packed; each slot is written once, in order, and counted as it
     // is, so the table is whole at every step.
@@ -123,9 +117,10 @@ fn list(n: usize, mut value: impl FnMut(usize) -> Zval) -> ZBox<ZendHashTable> {
         zend_hash_real_init_packed(&raw mut *t);
         let data = t.__bindgen_anon_1.arData.cast::<u8>();
         for i in 0..n {
-            let slot = data.add(i * stride);
+            let slot = data.add(i * PACKED_SLOT);
             // The list owns the value from here.
             slot.cast::<Zval>().write(value(i));
+            // Before PHP 8.2 a slot is a bucket: its hash is the index.
             if !ext_php_rs::PHP_82 {
                 let b = slot.cast::<ext_php_rs::ffi::Bucket>();
                 (*b).h = i as u64;

@@ -46,6 +46,14 @@ pub(super) fn packed(ht: &ZendHashTable) -> bool {
     unsafe { ht.u.flags & HASH_FLAG_PACKED != 0 }
 }
 
+/// The size of a packed table's slot: PHP 8.2 made them bare zvals;
+/// before, they were buckets (whose hash is the index and key null).
+pub(super) const PACKED_SLOT: usize = if ext_php_rs::PHP_82 {
+    std::mem::size_of::<Zval>()
+} else {
+    std::mem::size_of::<ext_php_rs::ffi::Bucket>()
+};
+
 /// The value at position `i` of a packed table, read in place: what
 /// `zend_hash_index_find` finds there, without a call per element of a
 /// fleet's list. `None` past the table's used part or in a hole.
@@ -55,19 +63,13 @@ pub(super) fn packed_at(ht: &ZendHashTable, i: u32) -> Option<&Zval> {
     if i >= ht.nNumUsed {
         return None;
     }
-    // PHP 8.2 made a packed table's elements bare zvals; before, buckets.
-    let stride = if ext_php_rs::PHP_82 {
-        std::mem::size_of::<Zval>()
-    } else {
-        std::mem::size_of::<ext_php_rs::ffi::Bucket>()
-    };
     // SAFETY: a packed table holds `nNumUsed` initialised elements at
     // `arData`, each starting with its zval.
     let zv: &Zval = unsafe {
         &*ht.__bindgen_anon_1
             .arData
             .cast::<u8>()
-            .add(i as usize * stride)
+            .add(i as usize * PACKED_SLOT)
             .cast::<Zval>()
     };
     (type_of(zv) != zval_type::IS_UNDEF).then_some(zv)
